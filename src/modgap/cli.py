@@ -1,0 +1,343 @@
+"""The `modgap` command line: one sub-app per area; each command parses, builds a config, calls the API."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from modgap import __version__
+
+console = Console()
+app = typer.Typer(help="Benchmark and close the modality gap of multimodal LLMs.", no_args_is_help=True)
+fone_app = typer.Typer(
+    help="FoNE: Fourier Number Embeddings and the arithmetic recipe.", no_args_is_help=True
+)
+app.add_typer(fone_app, name="fone")
+for _name, _help in {
+    "bench": "IsoBench: isomorphic text/image problems and the modality-gap report.",
+    "world": "Synthetic visual world and a tiny trainable VLM.",
+    "steer": "Textual steering vectors for MLLMs.",
+    "tldr": "TLDR token-level hallucination reward model.",
+}.items():
+    app.add_typer(typer.Typer(help=f"{_help} Not built yet.", no_args_is_help=True), name=_name)
+
+
+def _version(value: bool) -> None:
+    if value:
+        console.print(f"modgap {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
+) -> None:
+    """modgap: FoNE, IsoBench, TLDR and textual steering vectors on the Hugging Face stack."""
+
+
+def _fail(e: Exception) -> typer.Exit:
+    console.print(f"[bold red]error:[/] {e}")
+    return typer.Exit(code=2)
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("{task.fields[info]}"),
+        console=console,
+    )
+
+
+def _metrics_table(rows: list[dict], title: str) -> Table:
+    table = Table(title=title)
+    for col in ("method", "size", "train examples", "steps", "seconds", "exact match", "digit acc."):
+        table.add_column(col, justify="right" if col != "method" else "left")
+    for r in rows:
+        table.add_row(
+            r["method"],
+            r.get("size", ""),
+            f"{r['train_size']:,}",
+            str(r["steps"]),
+            f"{r['seconds']:.0f}",
+            f"{100 * r['exact_match']:.2f}%",
+            f"{100 * r['digit_accuracy']:.2f}%",
+        )
+    return table
+
+
+# --- fone ------------------------------------------------------------------------------------------
+
+Method = Annotated[str, typer.Option(help="fone | digit | subword | xval | abacus | fone+abacus.")]
+Task = Annotated[str, typer.Option(help="add | sub | mul.")]
+Digits = Annotated[int, typer.Option(help="Integer digits per operand (up to).")]
+Decimals = Annotated[int, typer.Option(help="Fractional digits per operand.")]
+Seed = Annotated[int, typer.Option(help="Seed for data, initialisation and batch order.")]
+
+
+def _train_args(
+    method: str,
+    task: str,
+    digits: int,
+    decimals: int,
+    size: str,
+    projection: str,
+    train_size: int,
+    minutes: float | None,
+    epochs: int,
+    batch_size: int,
+    lr: float,
+    seed: int,
+    device: str,
+):
+    from modgap.fone.methods import ModelSpec
+    from modgap.fone.train import TrainArgs
+
+    spec = ModelSpec(
+        method=method, size=size, op=task, int_digits=digits, frac_digits=decimals, projection=projection
+    )
+    return TrainArgs(
+        spec=spec,
+        train_size=train_size,
+        minutes=minutes,
+        epochs=epochs,
+        batch_size=batch_size,
+        lr=lr,
+        seed=seed,
+        device=device,
+    )
+
+
+def run_training(args, out: Path | None, label: str) -> dict:
+    """Train with a progress bar; returns the test metrics (shared by `fone train` and `demo`)."""
+    from modgap.fone.train import train
+
+    with _progress() as bar:
+        job = bar.add_task(label, total=None, info="")
+
+        def on_step(step: int, total: int, info: dict) -> None:
+            val = f" val {100 * info['val']:.1f}%" if "val" in info else ""
+            bar.update(job, completed=step, total=total, info=f"loss {info['loss']:.4f}{val}")
+
+        result = train(args, out, on_step=on_step)
+    return {**result.metrics, "size": args.spec.size}
+
+
+@fone_app.command("train")
+def fone_train(
+    out: Annotated[
+        Path, typer.Option(help="Run folder: config.json, model.safetensors, metrics.json.")
+    ] = Path("runs/fone"),
+    method: Method = "fone",
+    task: Task = "add",
+    digits: Digits = 6,
+    decimals: Decimals = 0,
+    size: Annotated[
+        str, typer.Option(help="Model size: 1x64 | 2x128 | 3x192 | 4x256 (layers × width).")
+    ] = "2x128",
+    projection: Annotated[str, typer.Option(help="FoNE into the model width: pad | linear.")] = "pad",
+    train_size: Annotated[int, typer.Option(help="Distinct training problems.")] = 51_200,
+    minutes: Annotated[
+        float | None, typer.Option(help="Wall-clock budget (the schedule anneals by time).")
+    ] = 15.0,
+    epochs: Annotated[int, typer.Option(help="Upper bound on passes over the training set.")] = 100,
+    batch_size: int = 256,
+    lr: float = 3e-3,
+    seed: Seed = 0,
+    device: Annotated[str, typer.Option(help="auto | cpu | cuda.")] = "auto",
+) -> None:
+    """Train one arithmetic model; prints and saves test metrics, weights (safetensors) and config."""
+    try:
+        args = _train_args(
+            method,
+            task,
+            digits,
+            decimals,
+            size,
+            projection,
+            train_size,
+            minutes,
+            epochs,
+            batch_size,
+            lr,
+            seed,
+            device,
+        )
+    except ValueError as e:
+        raise _fail(e) from None
+    metrics = run_training(args, out, f"{method} {args.spec.task.name}")
+    console.print(_metrics_table([metrics], f"test set ({metrics['n']:,} held-out problems)"))
+    console.print(f"saved to {out}/")
+
+
+@fone_app.command("eval")
+def fone_eval(
+    checkpoint: Annotated[Path, typer.Option(help="A `modgap fone train` run folder.")],
+    task: Annotated[str | None, typer.Option(help="add | sub | mul (default: the checkpoint's).")] = None,
+    digits: Annotated[int | None, typer.Option(help="Integer digits (default: the checkpoint's).")] = None,
+    decimals: Annotated[
+        int | None, typer.Option(help="Fractional digits (default: the checkpoint's).")
+    ] = None,
+    n: Annotated[int, typer.Option(help="Problems to generate.")] = 10_000,
+    seed: Annotated[int, typer.Option(help="Problem seed; the training seed reproduces its test split.")] = 1,
+    device: str = "cpu",
+) -> None:
+    """Exact match and per-digit accuracy of a saved model on freshly generated problems."""
+    from modgap.fone.arithmetic import ArithmeticTask, sample_problems
+    from modgap.fone.train import evaluate, load_checkpoint
+
+    try:
+        model, args = load_checkpoint(checkpoint, device=device)
+        spec = args.spec
+        t = ArithmeticTask(
+            task or spec.op, digits or spec.int_digits, spec.frac_digits if decimals is None else decimals
+        )
+        metrics = evaluate(model, sample_problems(t, n, seed))
+    except (ValueError, FileNotFoundError) as e:
+        raise _fail(e) from None
+    console.print(
+        _metrics_table(
+            [
+                {
+                    **metrics,
+                    "method": spec.method,
+                    "size": spec.size,
+                    "train_size": args.train_size,
+                    "steps": "-",
+                    "seconds": 0,
+                }
+            ],
+            f"{t.name}: {n:,} problems, seed {seed}",
+        )
+    )
+    console.print_json(json.dumps(metrics))
+
+
+@fone_app.command("sweep")
+def fone_sweep(
+    out: Annotated[Path, typer.Option(help="Sweep folder (resumes from its results.jsonl).")] = Path(
+        "runs/fone-sweep"
+    ),
+    methods: Annotated[str, typer.Option(help="Comma-separated methods.")] = "fone,digit,subword",
+    sizes: Annotated[str, typer.Option(help="Comma-separated model sizes.")] = "2x128",
+    train_sizes: Annotated[
+        str, typer.Option(help="Comma-separated training-set sizes.")
+    ] = "800,3200,12800,51200",
+    task: Task = "add",
+    digits: Digits = 6,
+    decimals: Decimals = 0,
+    minutes: Annotated[float, typer.Option(help="Wall-clock budget per run.")] = 3.0,
+    epochs: int = 100,
+    test_size: Annotated[int, typer.Option(help="Held-out problems per run.")] = 2_000,
+    seed: Seed = 0,
+    device: str = "auto",
+) -> None:
+    """Train sizes × methods × model sizes → results.csv and plots of accuracy vs data and vs parameters."""
+    from modgap.fone.sweep import sweep
+
+    try:
+        base = replace(
+            _train_args(
+                "fone", task, digits, decimals, "2x128", "pad", 1, minutes, epochs, 256, 3e-3, seed, device
+            ),
+            test_size=test_size,
+        )
+        grid = (
+            [m.strip() for m in methods.split(",")],
+            [s.strip() for s in sizes.split(",")],
+            [int(x) for x in train_sizes.split(",")],
+        )
+    except ValueError as e:
+        raise _fail(e) from None
+
+    def on_run(row: dict, cached: bool) -> None:
+        tag = "cached" if cached else f"{row['seconds']:.0f}s"
+        console.print(
+            f"{row['method']:>12} {row['size']:>6} {row['train_size']:>7,}  "
+            f"exact {100 * row['exact_match']:6.2f}%  ({tag})"
+        )
+
+    try:
+        rows = sweep(base, *grid, out=out, on_run=on_run)
+    except ValueError as e:
+        raise _fail(e) from None
+    console.print(_metrics_table(rows, "sweep"))
+    console.print(f"wrote {out}/results.csv, accuracy_vs_data.png, accuracy_vs_parameters.png")
+
+
+@fone_app.command("encode")
+def fone_encode(
+    number: Annotated[str, typer.Argument(help="An integer or decimal, e.g. 3.14159 or -42.")],
+    int_digits: Annotated[
+        int | None, typer.Option(help="Integer places (default: as many as the number has).")
+    ] = None,
+    frac_digits: Annotated[
+        int | None, typer.Option(help="Fractional places (default: as the number has).")
+    ] = None,
+) -> None:
+    """Print a number's FoNE vector, one (cos, sin) pair per period, and check it decodes back."""
+    from modgap.fone import decode, encode, places
+
+    try:
+        need_m, need_n = places(number)
+        m = need_m if int_digits is None else int_digits
+        n = need_n if frac_digits is None else frac_digits
+        vec = encode(number, m, n)
+    except ValueError as e:
+        raise _fail(e) from None
+    table = Table(title=f"FoNE({number}), int_digits={m}, frac_digits={n}")
+    for col in ("period", "cos", "sin"):
+        table.add_column(col, justify="right")
+    for i in range(m + n):
+        table.add_row(f"1e{i + 1 - n}", f"{vec[2 * i]:+.6f}", f"{vec[2 * i + 1]:+.6f}")
+    table.add_row("sign", f"{vec[-1]:.0f}", "")
+    console.print(table)
+    console.print(f"vector: {[round(v, 6) for v in vec.tolist()]}")
+    console.print(f"decodes to: {decode(vec, m, n)}")
+
+
+# --- demo ------------------------------------------------------------------------------------------
+
+DEMO_PARTS = ("fone",)
+
+
+@app.command()
+def demo(
+    only: Annotated[
+        str, typer.Option(help=f"Comma-separated parts to run: {', '.join(DEMO_PARTS)}.")
+    ] = ",".join(DEMO_PARTS),
+    out: Annotated[Path, typer.Option(help="Folder for the demo's run folders.")] = Path("runs/demo"),
+) -> None:
+    """The main job on embedded defaults: each part trains/evaluates something small and prints a table."""
+    parts = [p.strip() for p in only.split(",") if p.strip()]
+    unknown = set(parts) - set(DEMO_PARTS)
+    if unknown:
+        raise _fail(
+            ValueError(f"unknown demo part(s) {sorted(unknown)}; choose from {', '.join(DEMO_PARTS)}")
+        )
+    if "fone" in parts:
+        demo_fone(out / "fone")
+
+
+def demo_fone(out: Path) -> None:
+    """FoNE vs digit tokens on 6-digit addition: same 51,200 problems, the digit model gets FoNE's time."""
+    from modgap.fone.sweep import same_budget
+
+    console.rule("FoNE: 6-digit addition, 51,200 training problems, 2 layers × 128")
+    base = _train_args("fone", "add", 6, 0, "2x128", "pad", 51_200, 15.0, 100, 256, 3e-3, 0, "auto")
+    rows = same_budget(base, ["digit"], run=lambda args, method: run_training(args, out / method, method))
+    console.print(
+        _metrics_table(rows, "6-digit addition, 10,000 held-out problems (digit: FoNE's time budget)")
+    )
+    console.print(f"run folders in {out}/")

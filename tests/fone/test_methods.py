@@ -1,0 +1,84 @@
+from decimal import Decimal
+
+import pytest
+import torch
+
+from modgap.fone.arithmetic import sample_problems
+from modgap.fone.methods import METHODS, ModelSpec, build_model
+from modgap.fone.train import TrainArgs, score, train
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_every_method_prepares_computes_a_loss_and_predicts(method):
+    spec = ModelSpec(method=method, size="1x64", op="add", int_digits=3, frac_digits=2)
+    torch.manual_seed(0)
+    model = build_model(spec)
+    problems = sample_problems(spec.task, 8, seed=0)
+    loss = model.loss(model.prepare(problems))
+    assert loss.ndim == 0 and torch.isfinite(loss)
+    loss.backward()
+    assert all(p.grad is not None for p in model.backbone.layers.parameters())
+    preds = model.predict(problems)
+    assert len(preds) == 8 and all(p is None or isinstance(p, int | Decimal) for p in preds)
+
+
+def test_subword_cuts_numbers_into_runs_of_up_to_three_digits():
+    model = build_model(ModelSpec(method="subword", size="1x64", int_digits=6))
+    pieces = model.tokenizer.encode("1234567+89=").tokens
+    assert pieces == ["123", "456", "7", "+", "89", "="]
+
+
+def test_abacus_reverses_numbers_and_counts_places_within_each():
+    model = build_model(ModelSpec(method="abacus", size="1x64", int_digits=3))
+    ids = torch.tensor([model._encode("120+35=")])
+    assert [model.tokenizer.id_to_token(i) for i in ids[0].tolist()] == ["0", "2", "1", "+", "5", "3", "="]
+    assert model._places(ids).tolist() == [[1, 2, 3, 0, 1, 2, 0]]
+
+
+def test_fone_abacus_digit_embeddings_are_their_fourier_features():
+    model = build_model(ModelSpec(method="fone+abacus", size="1x64", int_digits=3))
+    ids = torch.tensor([[model.vocab["7"]]])
+    fone = model.fone_digit(model.digit_features[ids])
+    assert torch.allclose(fone[0, 0, :2], torch.tensor([-0.309017, -0.951057]), atol=1e-5)
+
+
+def test_scoring_counts_exact_answers_and_digits():
+    problems = sample_problems(ModelSpec(int_digits=2).task, 2, seed=0)
+    right = [p.answer for p in problems]
+    assert score(right, problems) == {"exact_match": 1.0, "digit_accuracy": 1.0}
+    off_by_one_digit = [right[0] + 1 if right[0] % 10 != 9 else right[0] - 1, None]
+    s = score(off_by_one_digit, problems)
+    assert s["exact_match"] == 0.0 and s["digit_accuracy"] == pytest.approx(2 / 6)
+
+
+def test_fone_learns_three_digit_addition_quickly():
+    args = TrainArgs(
+        spec=ModelSpec(size="1x64", int_digits=3),
+        train_size=4000,
+        val_size=200,
+        test_size=500,
+        epochs=30,
+        eval_every=100,
+        lr=5e-3,
+        seed=0,
+    )
+    result = train(args)
+    assert result.metrics["exact_match"] >= 0.95, result.metrics
+    assert result.history[-1]["loss"] < result.history[0]["loss"]
+
+
+def test_training_is_deterministic_for_a_seed(tmp_path):
+    args = TrainArgs(
+        spec=ModelSpec(method="digit", size="1x64", int_digits=2),
+        train_size=256,
+        val_size=20,
+        test_size=50,
+        epochs=2,
+        eval_every=1000,
+        batch_size=64,
+        seed=3,
+    )
+    a, b = train(args), train(args)
+    assert a.history == [] or a.history[-1]["loss"] == b.history[-1]["loss"]
+    for (ka, va), (kb, vb) in zip(a.model.state_dict().items(), b.model.state_dict().items(), strict=True):
+        assert ka == kb and torch.equal(va, vb)
