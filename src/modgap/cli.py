@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
@@ -45,7 +44,7 @@ def main(
 
 
 def _fail(e: Exception) -> typer.Exit:
-    console.print(f"[bold red]error:[/] {e}")
+    console.print(f"[bold red]error:[/] {e}", soft_wrap=True)
     return typer.Exit(code=2)
 
 
@@ -86,39 +85,6 @@ Decimals = Annotated[int, typer.Option(help="Fractional digits per operand.")]
 Seed = Annotated[int, typer.Option(help="Seed for data, initialisation and batch order.")]
 
 
-def _train_args(
-    method: str,
-    task: str,
-    digits: int,
-    decimals: int,
-    size: str,
-    projection: str,
-    train_size: int,
-    minutes: float | None,
-    epochs: int,
-    batch_size: int,
-    lr: float,
-    seed: int,
-    device: str,
-):
-    from modgap.fone.methods import ModelSpec
-    from modgap.fone.train import TrainArgs
-
-    spec = ModelSpec(
-        method=method, size=size, op=task, int_digits=digits, frac_digits=decimals, projection=projection
-    )
-    return TrainArgs(
-        spec=spec,
-        train_size=train_size,
-        minutes=minutes,
-        epochs=epochs,
-        batch_size=batch_size,
-        lr=lr,
-        seed=seed,
-        device=device,
-    )
-
-
 def run_training(args, out: Path | None, label: str) -> dict:
     """Train with a progress bar; returns the test metrics (shared by `fone train` and `demo`)."""
     from modgap.fone.train import train
@@ -148,6 +114,8 @@ def fone_train(
     ] = "2x128",
     projection: Annotated[str, typer.Option(help="FoNE into the model width: pad | linear.")] = "pad",
     train_size: Annotated[int, typer.Option(help="Distinct training problems.")] = 51_200,
+    val_size: Annotated[int, typer.Option(help="Held-out problems for early stopping.")] = 1_000,
+    test_size: Annotated[int, typer.Option(help="Held-out problems scored at the end.")] = 10_000,
     minutes: Annotated[
         float | None, typer.Option(help="Wall-clock budget (the schedule anneals by time).")
     ] = 15.0,
@@ -158,25 +126,26 @@ def fone_train(
     device: Annotated[str, typer.Option(help="auto | cpu | cuda.")] = "auto",
 ) -> None:
     """Train one arithmetic model; prints and saves test metrics, weights (safetensors) and config."""
+    from modgap.fone.methods import ModelSpec
+    from modgap.fone.train import TrainArgs
+
     try:
-        args = _train_args(
-            method,
-            task,
-            digits,
-            decimals,
-            size,
-            projection,
+        spec = ModelSpec(method, size, task, digits, decimals, projection)
+        args = TrainArgs(
+            spec,
             train_size,
-            minutes,
-            epochs,
+            val_size,
+            test_size,
             batch_size,
             lr,
-            seed,
-            device,
+            minutes=minutes,
+            epochs=epochs,
+            seed=seed,
+            device=device,
         )
+        metrics = run_training(args, out, f"{method} {spec.task.name}")
     except ValueError as e:
         raise _fail(e) from None
-    metrics = run_training(args, out, f"{method} {args.spec.task.name}")
     console.print(_metrics_table([metrics], f"test set ({metrics['n']:,} held-out problems)"))
     console.print(f"saved to {out}/")
 
@@ -244,14 +213,18 @@ def fone_sweep(
     device: str = "auto",
 ) -> None:
     """Train sizes × methods × model sizes → results.csv and plots of accuracy vs data and vs parameters."""
+    from modgap.fone.methods import ModelSpec
     from modgap.fone.sweep import sweep
+    from modgap.fone.train import TrainArgs
 
     try:
-        base = replace(
-            _train_args(
-                "fone", task, digits, decimals, "2x128", "pad", 1, minutes, epochs, 256, 3e-3, seed, device
-            ),
+        base = TrainArgs(
+            ModelSpec(op=task, int_digits=digits, frac_digits=decimals),
             test_size=test_size,
+            minutes=minutes,
+            epochs=epochs,
+            seed=seed,
+            device=device,
         )
         grid = (
             [m.strip() for m in methods.split(",")],
@@ -332,10 +305,12 @@ def demo(
 
 def demo_fone(out: Path) -> None:
     """FoNE vs digit tokens on 6-digit addition: same 51,200 problems, the digit model gets FoNE's time."""
+    from modgap.fone.methods import ModelSpec
     from modgap.fone.sweep import same_budget
+    from modgap.fone.train import TrainArgs
 
     console.rule("FoNE: 6-digit addition, 51,200 training problems, 2 layers × 128")
-    base = _train_args("fone", "add", 6, 0, "2x128", "pad", 51_200, 15.0, 100, 256, 3e-3, 0, "auto")
+    base = TrainArgs(ModelSpec(method="fone", op="add", int_digits=6), train_size=51_200, minutes=15.0)
     rows = same_budget(base, ["digit"], run=lambda args, method: run_training(args, out / method, method))
     console.print(
         _metrics_table(rows, "6-digit addition, 10,000 held-out problems (digit: FoNE's time budget)")
