@@ -61,7 +61,7 @@ def test_same_budget_gives_the_baseline_the_first_runs_time():
 
     def fake_run(args, method):
         calls.append((method, args.minutes))
-        return {"method": method, "seconds": 90.0}
+        return {"method": method, "train_seconds": 90.0}
 
     rows = same_budget(BASE, ["digit", "subword"], run=fake_run)
     assert [r["method"] for r in rows] == ["fone", "digit", "subword"]

@@ -105,6 +105,10 @@ class ArithmeticModel(nn.Module):
     def device(self) -> torch.device:
         return next(self.parameters()).device
 
+    def forward(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+        """The training loss: calling the module (not ``loss``) lets DDP wrappers sync gradients."""
+        return self.loss(batch)
+
     def prepare(self, problems: Sequence[Problem]) -> dict[str, torch.Tensor]:
         raise NotImplementedError
 

@@ -1,0 +1,1 @@
+"""Task chess_puzzle (being written)."""

@@ -1,0 +1,1 @@
+"""Task chess_winner (being written)."""

@@ -1,0 +1,1 @@
+"""Task graph_isomorphism (being written)."""

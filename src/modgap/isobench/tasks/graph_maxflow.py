@@ -1,0 +1,1 @@
+"""Task graph_maxflow (being written)."""

@@ -1,0 +1,1 @@
+"""Task math_breakpoint (being written)."""

@@ -1,0 +1,1 @@
+"""Task math_convexity (being written)."""

@@ -1,0 +1,1 @@
+"""Task math_parity (being written)."""

@@ -1,0 +1,1 @@
+"""Task physics (being written)."""
