@@ -20,12 +20,17 @@ fone_app = typer.Typer(
 )
 app.add_typer(fone_app, name="fone")
 for _name, _help in {
-    "bench": "IsoBench: isomorphic text/image problems and the modality-gap report.",
     "world": "Synthetic visual world and a tiny trainable VLM.",
     "steer": "Textual steering vectors for MLLMs.",
     "tldr": "TLDR token-level hallucination reward model.",
 }.items():
     app.add_typer(typer.Typer(help=f"{_help} Not built yet.", no_args_is_help=True), name=_name)
+
+
+bench_app = typer.Typer(
+    help="IsoBench: isomorphic text/image problems with verified answers.", no_args_is_help=True
+)
+app.add_typer(bench_app, name="bench")
 
 
 def _version(value: bool) -> None:
@@ -278,6 +283,46 @@ def fone_encode(
     console.print(table)
     console.print(f"vector: {[round(v, 6) for v in vec.tolist()]}")
     console.print(f"decodes to: {decode(vec, m, n)}")
+
+
+# --- bench -----------------------------------------------------------------------------------------
+
+
+@bench_app.command("generate")
+def bench_generate(
+    out: Annotated[Path, typer.Option(help="Suite folder: instances.jsonl + images/ + config.json.")] = Path(
+        "runs/suite"
+    ),
+    tasks: Annotated[str, typer.Option(help="'all' or comma-separated task names.")] = "all",
+    n: Annotated[
+        str, typer.Option(help="Instances per task, or 'isobench' for the original's sizes.")
+    ] = "128",
+    seed: Seed = 0,
+    workers: Annotated[int, typer.Option(help="Processes (default: all cores).")] = 0,
+) -> None:
+    """Generate a seeded suite: balanced, deduplicated instances with every text form and an image."""
+    from modgap.isobench.suite import ISOBENCH_SIZES, resolve_tasks
+
+    try:
+        names = resolve_tasks(tasks)
+        counts = ISOBENCH_SIZES if n == "isobench" else int(n)
+    except ValueError as e:
+        raise _fail(ValueError(f"--n: {e}")) from None
+    count = make_suite(out, names, counts, seed, workers or None)
+    console.print(f"wrote {count:,} instances of {len(names)} task(s) to {out}/")
+
+
+def make_suite(out: Path, names: list[str], n: int | dict[str, int], seed: int, workers: int | None) -> int:
+    """Generate and write a suite with a progress bar (shared by `bench generate` and `demo`)."""
+    from modgap.isobench.suite import generate, write_suite
+
+    config = {"tasks": names, "n": n, "seed": seed, "modgap": __version__}
+    with _progress() as bar:
+        jobs = {
+            name: bar.add_task(name, total=n if isinstance(n, int) else n[name], info="") for name in names
+        }
+        records = generate(names, n, seed, workers=workers, on_item=lambda name: bar.advance(jobs[name]))
+        return write_suite(records, out, config)
 
 
 # --- demo ------------------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import os
 import random
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,9 +22,22 @@ from typing import Any
 
 from modgap.isobench.task import IMAGE, TASKS, Instance, Task, create_task, png_bytes
 
-__all__ = ["Record", "generate", "write_suite", "load_suite", "resolve_tasks"]
+__all__ = ["ISOBENCH_SIZES", "Record", "generate", "write_suite", "load_suite", "resolve_tasks"]
 
 INSTANCES = "instances.jsonl"
+ISOBENCH_SIZES = {
+    "math_parity": 384,
+    "math_convexity": 256,
+    "math_breakpoint": 256,
+    "graph_connectivity": 128,
+    "graph_maxflow": 128,
+    "graph_isomorphism": 128,
+    "chess_winner": 257,
+    "chess_puzzle": 200,
+    "chemistry": 60,
+    "physics": 90,
+}
+"""Instances per task in the original IsoBench (1,887 in all): ``generate(..., n=ISOBENCH_SIZES)``."""
 
 
 @dataclass(frozen=True)
@@ -68,25 +81,27 @@ def _make(job: tuple[str, dict, int, int, int]) -> tuple[Instance, str, dict[str
 
 def generate(
     tasks: str | Sequence[str],
-    n: int,
+    n: int | Mapping[str, int],
     seed: int = 0,
     configs: dict[str, dict] | None = None,
     workers: int | None = None,
     on_item: Callable[[str], None] | None = None,
 ) -> Iterable[tuple[Record, bytes]]:
-    """Yield (record, PNG bytes) for ``n`` instances of each task, in task then index order."""
-    if n < 1:
-        raise ValueError(f"n must be >= 1, got {n}")
+    """Yield (record, PNG bytes) for ``n`` (or ``n[task]``) instances per task, in task then index order."""
     configs = configs or {}
     names = resolve_tasks(tasks)
+    counts = {name: n[name] if isinstance(n, Mapping) else n for name in names}
+    bad = {name: c for name, c in counts.items() if c < 1}
+    if bad:
+        raise ValueError(f"instance counts must be >= 1, got {bad}")
     workers = workers or os.cpu_count() or 1
     with ProcessPoolExecutor(workers) if workers > 1 else _Inline() as pool:
         for name in names:
             config = configs.get(name, {})
             create_task(name, **config)  # validate the config once, in the parent
-            jobs = [(name, config, seed, i, 0) for i in range(n)]
+            jobs = [(name, config, seed, i, 0) for i in range(counts[name])]
             seen: set[str] = set()
-            for i, made in enumerate(pool.map(_make, jobs, chunksize=max(1, n // (4 * workers)))):
+            for i, made in enumerate(pool.map(_make, jobs, chunksize=max(1, len(jobs) // (4 * workers)))):
                 attempt = 0
                 while made[1] in seen:
                     attempt += 1
