@@ -312,6 +312,52 @@ def bench_generate(
     console.print(f"wrote {count:,} instances of {len(names)} task(s) to {out}/")
 
 
+@bench_app.command("gallery")
+def bench_gallery(
+    suite: Annotated[Path, typer.Argument(help="A suite folder.")],
+    out: Annotated[Path, typer.Option(help="HTML file to write (self-contained).")] = Path("gallery.html"),
+    per_task: Annotated[int, typer.Option(help="Instances shown per task.")] = 4,
+) -> None:
+    """A static page: each instance's image beside its text forms, answer and choices."""
+    from modgap.isobench import write_gallery
+
+    try:
+        write_gallery(suite, out, per_task=per_task)
+    except (ValueError, FileNotFoundError) as e:
+        raise _fail(e) from None
+    console.print(f"wrote {out}")
+
+
+@bench_app.command("export")
+def bench_export(
+    suite: Annotated[Path, typer.Argument(help="A suite folder.")],
+    out: Annotated[Path, typer.Option(help="A .parquet file, or a folder for one <task>.parquet each.")],
+) -> None:
+    """Export a suite to parquet (loadable with `datasets.Dataset.from_parquet`, images as `Image`)."""
+    from modgap.isobench import to_parquet
+
+    try:
+        paths = to_parquet(suite, out)
+    except (ValueError, FileNotFoundError) as e:
+        raise _fail(e) from None
+    console.print(f"wrote {', '.join(map(str, paths))}")
+
+
+@bench_app.command("import")
+def bench_import(
+    path: Annotated[Path, typer.Argument(help="A local copy of the official IsoBench parquet files.")],
+    out: Annotated[Path, typer.Option(help="Suite folder to write.")] = Path("runs/isobench-official"),
+) -> None:
+    """Convert the original IsoBench (local parquet, no download) into a modgap suite."""
+    from modgap.isobench import import_isobench
+
+    try:
+        count = import_isobench(path, out)
+    except (ValueError, FileNotFoundError) as e:
+        raise _fail(e) from None
+    console.print(f"wrote {count:,} official instances to {out}/")
+
+
 def make_suite(out: Path, names: list[str], n: int | dict[str, int], seed: int, workers: int | None) -> int:
     """Generate and write a suite with a progress bar (shared by `bench generate` and `demo`)."""
     from modgap.isobench.suite import generate, write_suite
@@ -327,7 +373,7 @@ def make_suite(out: Path, names: list[str], n: int | dict[str, int], seed: int, 
 
 # --- demo ------------------------------------------------------------------------------------------
 
-DEMO_PARTS = ("fone",)
+DEMO_PARTS = ("fone", "bench")
 
 
 @app.command()
@@ -346,6 +392,8 @@ def demo(
         )
     if "fone" in parts:
         demo_fone(out / "fone")
+    if "bench" in parts:
+        demo_bench(out / "suite")
 
 
 def demo_fone(out: Path) -> None:
@@ -361,3 +409,26 @@ def demo_fone(out: Path) -> None:
         _metrics_table(rows, "6-digit addition, 10,000 held-out problems (digit: FoNE's time budget)")
     )
     console.print(f"run folders in {out}/")
+
+
+def demo_bench(out: Path) -> None:
+    """A small all-task IsoBench suite and its gallery."""
+    from modgap.isobench import TASKS, load_suite, write_gallery
+
+    console.rule("IsoBench: 8 instances of each of the ten tasks, every representation + image")
+    make_suite(out, list(TASKS), 8, seed=0, workers=None)
+    write_gallery(out, out / "gallery.html", per_task=2)
+    table = Table(title=f"suite in {out}/ (gallery: {out / 'gallery.html'})")
+    for col in ("task", "instances", "representations", "answers"):
+        table.add_column(col)
+    records = load_suite(out)
+    for name, task in TASKS.items():
+        rows = [r for r in records if r.instance.task == name]
+        answers = sorted({r.instance.answer for r in rows})
+        table.add_row(
+            name,
+            str(len(rows)),
+            ", ".join(task(None).representations),
+            ", ".join(answers[:4]) + (" …" if len(answers) > 4 else ""),
+        )
+    console.print(table)

@@ -1,0 +1,125 @@
+"""Suites as Hugging Face datasets and parquet files, so they can be shared, pushed to the hub or reloaded.
+
+One row per instance, with these columns (the schema is :data:`FEATURES`):
+
+* ``id``, ``task``, ``domain``, ``answer``: strings (``domain`` is empty for a task not in the registry);
+* ``choices``: a list of strings;
+* ``fields``, ``text``, ``meta``: JSON strings. ``text`` maps each text representation to its text. JSON
+  rather than one column per representation because tasks have different representations (a column per
+  name would be mostly empty) and because ``fields`` differ per task too; ``json.loads`` gives them back;
+* ``image``: a :class:`datasets.Image` holding the suite's PNG bytes unchanged.
+
+:func:`to_parquet` writes one file, or one ``<task>.parquet`` per task into a folder (the layout of the
+official set); :func:`from_parquet` reads either back as ``(Record, PNG bytes)`` pairs, ready for
+:func:`modgap.isobench.suite.write_suite`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import pyarrow.parquet as pq
+from datasets import Dataset, Features, List, Value
+from datasets import Image as ImageFeature
+
+from modgap.isobench.suite import Record, load_suite
+from modgap.isobench.task import TASKS, Instance
+
+__all__ = ["FEATURES", "to_dataset", "to_parquet", "from_parquet"]
+
+FEATURES = Features(
+    {
+        "id": Value("string"),
+        "task": Value("string"),
+        "domain": Value("string"),
+        "answer": Value("string"),
+        "choices": List(Value("string")),
+        "fields": Value("string"),
+        "text": Value("string"),
+        "meta": Value("string"),
+        "image": ImageFeature(),
+    }
+)
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False)
+
+
+def _row(record: Record, png: bytes) -> dict[str, Any]:
+    inst = record.instance
+    return {
+        "id": inst.id,
+        "task": inst.task,
+        "domain": TASKS[inst.task].domain if inst.task in TASKS else "",
+        "answer": inst.answer,
+        "choices": list(inst.choices),
+        "fields": _dumps(inst.fields),
+        "text": _dumps(record.text),
+        "meta": _dumps(inst.meta),
+        "image": {"bytes": png, "path": None},
+    }
+
+
+def _dataset(rows: Iterable[dict[str, Any]]) -> Dataset:
+    return Dataset.from_list(list(rows), features=FEATURES)
+
+
+def _rows(suite_dir: Path) -> list[tuple[str, dict[str, Any]]]:
+    return [(r.instance.task, _row(r, (suite_dir / r.image).read_bytes())) for r in load_suite(suite_dir)]
+
+
+def to_dataset(suite_dir: str | Path) -> Dataset:
+    """The suite as one :class:`datasets.Dataset` (columns in the module docstring), in suite order."""
+    return _dataset(row for _, row in _rows(Path(suite_dir)))
+
+
+def to_parquet(suite_dir: str | Path, out: str | Path) -> list[Path]:
+    """Write the suite to ``out``: one file if it ends in ``.parquet``, else ``out/<task>.parquet`` each."""
+    out = Path(out)
+    rows = _rows(Path(suite_dir))
+    if out.suffix == ".parquet":
+        groups = {out: [row for _, row in rows]}
+    else:
+        groups = {}
+        for task, row in rows:
+            groups.setdefault(out / f"{task}.parquet", []).append(row)
+    for file, group in groups.items():
+        file.parent.mkdir(parents=True, exist_ok=True)
+        pq.write_table(_dataset(group).data.table, file)  # keeps the features; no progress bar
+    return list(groups)
+
+
+def _record(row: dict[str, Any], where: str) -> tuple[Record, bytes]:
+    inst = Instance(
+        task=row["task"],
+        fields=json.loads(row["fields"]),
+        answer=row["answer"],
+        choices=list(row["choices"]),
+        meta=json.loads(row["meta"]),
+    )
+    if inst.id != row["id"]:
+        raise ValueError(f"{where}: row {row['id']} does not match its fields (their id is {inst.id})")
+    return Record(inst, json.loads(row["text"]), f"images/{inst.task}/{inst.id}.png"), row["image"]["bytes"]
+
+
+def from_parquet(path: str | Path) -> list[tuple[Record, bytes]]:
+    """Read a file or folder written by :func:`to_parquet` back as ``(Record, PNG bytes)`` pairs.
+
+    A folder is read file by file in name order (so tasks come back alphabetically, each in suite order).
+    """
+    path = Path(path)
+    files = sorted(path.glob("*.parquet")) if path.is_dir() else [path]
+    if not files or not files[0].is_file():
+        raise FileNotFoundError(f"no parquet file at {path}: write one with to_parquet")
+    out = []
+    for file in files:
+        table = pq.read_table(file)
+        missing = set(FEATURES) - set(table.column_names)
+        if missing:
+            raise ValueError(f"{file} is not a modgap suite export: missing columns {sorted(missing)}")
+        out.extend(_record(row, str(file)) for row in table.to_pylist())
+    return out
