@@ -204,10 +204,9 @@ def test_single_file_is_recognised_by_its_folder(official):
 
 
 # The fixture's chess rows end in mate / hold a unique mate in 1, so our solvers can decide them too.
-# math_breakpoint is left out: official pieces live on a bounded domain and our solver (written for
-# pieces covering all reals) also counts the two domain ends as breakpoints.
-SOLVABLE = ("math_parity", "math_convexity", "graph_connectivity", "graph_maxflow", "graph_isomorphism",
-            "chess_winner", "chess_puzzle")  # fmt: skip
+# math_breakpoint's official pieces live on a bounded domain: its ends are not breakpoints.
+SOLVABLE = ("math_parity", "math_convexity", "math_breakpoint", "graph_connectivity", "graph_maxflow",
+            "graph_isomorphism", "chess_winner", "chess_puzzle")  # fmt: skip
 
 
 def test_registered_solvers_agree_with_official_labels(official):

@@ -151,7 +151,7 @@ class MathBreakpointTask(Task):
         points = _boundaries(pw)
         eps = min([b - a for a, b in pairwise(points)], default=sp.Integer(1)) / 4
         slope = sp.diff(pw, X)
-        return str(sum(slope.subs(X, p - eps) != slope.subs(X, p + eps) for p in points))
+        return str(sum(_slope_changes(slope, p, eps) for p in points))
 
     def render_text(self, instance: Instance, representation: str) -> str:
         expression = instance.fields["expression"]
@@ -165,3 +165,9 @@ class MathBreakpointTask(Task):
         points = [float(p) for p in _boundaries(pw)]
         margin = max(1.5, 0.3 * (points[-1] - points[0]))
         return plot(pw, points[0] - margin, points[-1] + margin)
+
+
+def _slope_changes(slope: sp.Expr, point: sp.Expr, eps: sp.Expr) -> bool:
+    """A breakpoint needs the function on both sides: the ends of a bounded domain (NaN slope) are not."""
+    left, right = slope.subs(X, point - eps), slope.subs(X, point + eps)
+    return bool(left.is_finite and right.is_finite and left != right)
