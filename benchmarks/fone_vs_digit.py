@@ -42,7 +42,16 @@ def main() -> None:
     table = Table(
         title=f"{a.digits}-digit addition, {a.train_size:,} training problems, {a.test_size:,} test"
     )
-    for col in ("method", "train examples", "steps", "examples seen", "seconds", "exact match", "digit acc."):
+    for col in (
+        "method",
+        "train examples",
+        "steps",
+        "examples seen",
+        "train s",
+        "total s",
+        "exact match",
+        "digit acc.",
+    ):
         table.add_column(col, justify="left" if col == "method" else "right")
     for r in rows:
         table.add_row(
@@ -50,6 +59,7 @@ def main() -> None:
             f"{r['train_size']:,}",
             str(r["steps"]),
             f"{r['examples_seen']:,}",
+            f"{r['train_seconds']:.0f}",
             f"{r['seconds']:.0f}",
             f"{100 * r['exact_match']:.2f}%",
             f"{100 * r['digit_accuracy']:.2f}%",
