@@ -21,12 +21,12 @@ from rdkit import Chem, RDLogger
 from rdkit.Chem import Lipinski, rdDepictor, rdMolDescriptors
 from rdkit.Chem.Draw import rdMolDraw2D
 
-from modgap.isobench.task import Instance, Task, TaskConfig, register_task
+from modgap.isobench.task import Instance, TaskConfig, register_task
+from modgap.isobench.tasks._choices import LETTERS, LetteredChoiceTask, check_choice_config
 from modgap.isobench.tasks._molecules import MOLECULES
 
 RDLogger.DisableLog("rdApp.*")
 
-LETTERS = "ABCDEF"
 QUESTIONS = {
     "formula": "What is the molecular formula of this molecule?",
     "rings": "How many rings does this molecule contain?",
@@ -79,12 +79,7 @@ class ChemistryConfig(TaskConfig):
     """Number of answer options (2-6)."""
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "questions", tuple(self.questions))  # JSON configs give lists
-        unknown = [q for q in self.questions if q not in QUESTIONS]
-        if not self.questions or unknown:
-            raise ValueError(
-                f"questions must be a non-empty subset of {list(QUESTIONS)}, got {self.questions}"
-            )
+        check_choice_config(self, QUESTIONS)
         lo, hi = self.min_heavy_atoms, self.max_heavy_atoms
         if not 1 <= lo <= hi:
             raise ValueError(f"need 1 <= min_heavy_atoms <= max_heavy_atoms, got min_heavy_atoms={lo}, {hi}")
@@ -92,8 +87,6 @@ class ChemistryConfig(TaskConfig):
             raise ValueError(f"fewer than 20 listed molecules have min_heavy_atoms={lo} to {hi} heavy atoms")
         if not 0.0 <= self.variant_rate <= 1.0:
             raise ValueError(f"variant_rate must be in [0, 1], got {self.variant_rate}")
-        if not 2 <= self.n_choices <= len(LETTERS):
-            raise ValueError(f"n_choices must be in [2, {len(LETTERS)}], got {self.n_choices}")
 
 
 @functools.cache
@@ -201,7 +194,7 @@ def _options(kind: str, mol: Chem.Mol, pos: int, n: int, rng: random.Random) -> 
 
 
 @register_task("chemistry")
-class ChemistryTask(Task):
+class ChemistryTask(LetteredChoiceTask):
     """Answer a question about a molecule given as SMILES, an atom/bond list or a 2-D drawing."""
 
     domain = "science"
@@ -216,10 +209,6 @@ class ChemistryTask(Task):
             for name, mol in _library()
             if cfg.min_heavy_atoms <= mol.GetNumHeavyAtoms() <= cfg.max_heavy_atoms
         ]
-
-    @property
-    def classes(self) -> list[str]:
-        return list(LETTERS[: self.config.n_choices])
 
     def _molecule(self, rng: random.Random) -> tuple[str, Chem.Mol]:
         name, mol = rng.choice(self._pool)
@@ -266,9 +255,6 @@ class ChemistryTask(Task):
         if len(matches) != 1:
             raise ValueError(f"expected exactly one correct option, found {matches} in {fields['choices']}")
         return matches[0]
-
-    def answer_class(self, instance: Instance) -> str:
-        return LETTERS[instance.choices.index(instance.answer)]
 
     def dedup_key(self, instance: Instance) -> str:
         """Same molecule and question is a duplicate, whatever the option order."""

@@ -22,11 +22,11 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from modgap.isobench.task import Instance, Task, TaskConfig, register_task
+from modgap.isobench.task import Instance, TaskConfig, register_task
 from modgap.isobench.tasks import _circuits as circuits
+from modgap.isobench.tasks._choices import LETTERS, LetteredChoiceTask, check_choice_config
 from modgap.isobench.tasks._circuits import Tree
 
-LETTERS = "ABCDEF"
 OHMS = (1, 2, 3, 4, 5, 6, 8, 10, 12, 15, 20, 24, 30, 40, 60)
 VOLTS = (3, 5, 6, 9, 10, 12, 15, 18, 20, 24, 30)
 QUESTIONS = {
@@ -62,17 +62,10 @@ class PhysicsConfig(TaskConfig):
     """Number of answer options (2-6)."""
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "questions", tuple(self.questions))  # JSON configs give lists
-        unknown = [q for q in self.questions if q not in QUESTIONS]
-        if not self.questions or unknown:
-            raise ValueError(
-                f"questions must be a non-empty subset of {list(QUESTIONS)}, got {self.questions}"
-            )
+        check_choice_config(self, QUESTIONS)
         if not 2 <= self.min_resistors <= self.max_resistors <= 6:
             lo, hi = self.min_resistors, self.max_resistors
             raise ValueError(f"need 2 <= min_resistors <= max_resistors <= 6, got min_resistors={lo}, {hi}")
-        if not 2 <= self.n_choices <= len(LETTERS):
-            raise ValueError(f"n_choices must be in [2, {len(LETTERS)}], got {self.n_choices}")
 
 
 def _req(tree: Tree, ohms: list[int]) -> Fraction:
@@ -190,16 +183,12 @@ def _mna(netlist: str) -> tuple[dict[str, tuple[int, int, float]], np.ndarray, f
 
 
 @register_task("physics")
-class PhysicsTask(Task):
+class PhysicsTask(LetteredChoiceTask):
     """Answer a question about a battery and resistor network given as a netlist, in words or drawn."""
 
     domain = "science"
     text_representations = ("netlist", "description")
     config_class = PhysicsConfig
-
-    @property
-    def classes(self) -> list[str]:
-        return list(LETTERS[: self.config.n_choices])
 
     def sample(self, rng: random.Random, target: str) -> Instance:
         cfg = self.config
@@ -246,9 +235,6 @@ class PhysicsTask(Task):
             }[kind]
         numbers = [float(c.split()[0]) for c in fields["choices"]]
         return fields["choices"][min(range(len(numbers)), key=lambda j: abs(numbers[j] - value))]
-
-    def answer_class(self, instance: Instance) -> str:
-        return LETTERS[instance.choices.index(instance.answer)]
 
     def render_text(self, instance: Instance, representation: str) -> str:
         fields = instance.fields
