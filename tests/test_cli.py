@@ -59,3 +59,13 @@ def test_fone_train_rejects_unknown_method():
 def test_demo_rejects_unknown_parts():
     result = runner.invoke(app, ["demo", "--only", "fone,nope"])
     assert result.exit_code == 2 and "nope" in result.output
+
+
+def test_fone_sweep_writes_csv_and_plots(tmp_path):
+    args = f"fone sweep --out {tmp_path} --methods fone,xval --sizes 1x64 --train-sizes 100 --digits 2"
+    args += " --epochs 1 --test-size 30 --minutes 1"
+    result = runner.invoke(app, args.split())
+    assert result.exit_code == 0, result.output
+    rows = (tmp_path / "results.csv").read_text().splitlines()
+    assert len(rows) == 3 and rows[0].startswith("method,size,parameters")
+    assert (tmp_path / "accuracy_vs_data.png").stat().st_size > 0
