@@ -1,0 +1,96 @@
+import sqlite3
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from modgap.models import (
+    ChatRequest,
+    ChatResponse,
+    GenerationParams,
+    ImagePart,
+    Message,
+    ResponseCache,
+    Usage,
+    parse_spec,
+)
+
+
+def _image(color: str) -> Image.Image:
+    return Image.new("RGB", (8, 8), color)
+
+
+def _request(text: str = "2+2?", image=None, **params) -> ChatRequest:
+    content = [text] + ([image] if image is not None else [])
+    return ChatRequest((Message.make("user", *content),), GenerationParams(**params))
+
+
+def test_message_parts_and_bad_input():
+    m = Message.make("user", "look at ", _image("red"), "this")
+    assert m.text == "look at this" and m.has_images
+    assert ImagePart(_image("red")).data_url().startswith("data:image/png;base64,")
+    with pytest.raises(ValueError, match="role"):
+        Message.make("robot", "hi")
+    with pytest.raises(TypeError, match="message part"):
+        Message.make("user", 42)
+    with pytest.raises(FileNotFoundError, match="nope.png"):
+        ImagePart(Path("nope.png")).png()
+    with pytest.raises(ValueError, match="temperature"):
+        GenerationParams(temperature=-1)
+
+
+def test_request_key_depends_on_model_text_image_content_and_params(tmp_path):
+    path = tmp_path / "red.png"
+    _image("red").save(path)
+    base = _request(image=_image("red")).key("m")
+    assert _request(image=path).key("m") == base  # same pixels, by file or by object
+    assert _request(image=_image("blue")).key("m") != base
+    assert _request("3+3?", image=_image("red")).key("m") != base
+    assert _request(image=_image("red"), max_tokens=10).key("m") != base
+    assert _request(image=_image("red")).key("other") != base
+
+
+def test_cache_stores_only_deterministic_non_empty_responses(tmp_path):
+    cache = ResponseCache(tmp_path / "cache.sqlite")
+    resp = ChatResponse("4", Usage(5, 1), latency_s=0.3, model="m")
+    assert cache.put("m", _request(), resp) is True
+    hit = cache.get("m", _request())
+    assert hit is not None and hit.text == "4" and hit.usage == Usage(5, 1) and hit.cached
+    assert cache.get("other", _request()) is None
+    assert cache.put("m", _request(temperature=0.7), resp) is False
+    assert cache.get("m", _request(temperature=0.7)) is None
+    assert cache.put("m", _request("empty?"), ChatResponse("  ")) is False
+    assert len(cache) == 1
+    mode = sqlite3.connect(tmp_path / "cache.sqlite").execute("PRAGMA journal_mode").fetchone()[0]
+    assert mode == "wal"
+    cache.close()
+    assert ResponseCache(tmp_path / "cache.sqlite").get("m", _request()).text == "4"  # persisted
+
+
+def test_cache_is_safe_under_concurrent_writers(tmp_path):
+    cache = ResponseCache(tmp_path / "c.sqlite")
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(lambda i: cache.put("m", _request(str(i)), ChatResponse(str(i))), range(200)))
+    assert len(cache) == 200 and cache.get("m", _request("17")).text == "17"
+
+
+@pytest.mark.parametrize(
+    ("spec", "kind", "name", "url"),
+    [
+        ("openai:gpt-4o", "openai", "gpt-4o", "https://api.openai.com/v1"),
+        ("openai:Qwen2-VL-7B@http://localhost:8000/v1/", "openai", "Qwen2-VL-7B", "http://localhost:8000/v1"),
+        ("smollm2", "hf", "smollm2", None),
+        ("hf:/models/llava", "hf", "llava", None),
+    ],
+)
+def test_model_specs(spec, kind, name, url):
+    s = parse_spec(spec)
+    assert (s.kind, s.name, s.base_url) == (kind, name, url)
+    assert parse_spec(str(s)) == s
+
+
+@pytest.mark.parametrize("bad", ["gpt-4o", "openai:", "openai:x@localhost:8000", "torch:foo"])
+def test_bad_model_specs_name_the_spec(bad):
+    with pytest.raises(ValueError, match="spec|kind"):
+        parse_spec(bad)
