@@ -11,6 +11,8 @@ from modgap.models.chat import (
     Usage,
 )
 from modgap.models.loading import cache_dir, load_causal_lm, smollm2_path
+from modgap.models.openai_backend import OpenAIBackend
+from modgap.models.retry import RetryPolicy
 from modgap.models.spec import ModelSpec, parse_spec
 
 __all__ = [
@@ -20,7 +22,9 @@ __all__ = [
     "ImagePart",
     "Message",
     "ModelSpec",
+    "OpenAIBackend",
     "ResponseCache",
+    "RetryPolicy",
     "TextPart",
     "Usage",
     "cache_dir",

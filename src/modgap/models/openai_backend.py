@@ -1,0 +1,126 @@
+"""OpenAI-compatible chat backend on the official ``openai`` client (OpenAI, vLLM, SGLang, Ollama, …).
+
+The API key is read from an environment variable at construction and kept only inside the client; it
+never appears in ``repr``, logs, caches or results.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import time
+from typing import Any
+
+import openai
+from openai import AsyncOpenAI
+
+from modgap.models.cache import ResponseCache
+from modgap.models.chat import ChatRequest, ChatResponse, TextPart, Usage
+from modgap.models.retry import RetryPolicy, call_with_retries
+from modgap.models.spec import DEFAULT_OPENAI_URL, ModelSpec
+
+__all__ = ["OpenAIBackend", "to_openai_messages", "should_retry"]
+
+
+def to_openai_messages(request: ChatRequest) -> list[dict[str, Any]]:
+    """Text-only messages as plain strings (what every server accepts), others as content parts."""
+    out = []
+    for m in request.messages:
+        if not m.has_images:
+            out.append({"role": m.role, "content": m.text})
+            continue
+        parts = [
+            {"type": "text", "text": p.text}
+            if isinstance(p, TextPart)
+            else {"type": "image_url", "image_url": {"url": p.data_url()}}
+            for p in m.parts
+        ]
+        out.append({"role": m.role, "content": parts})
+    return out
+
+
+def should_retry(e: BaseException) -> bool:
+    """Rate limits, server errors, time-outs and dropped connections are transient; the rest is not."""
+    if isinstance(e, openai.APITimeoutError | openai.APIConnectionError):
+        return True
+    return isinstance(e, openai.APIStatusError) and (e.status_code == 429 or e.status_code >= 500)
+
+
+def _retry_after(e: BaseException) -> float | None:
+    if not isinstance(e, openai.APIStatusError):
+        return None
+    try:
+        return float(e.response.headers.get("retry-after", ""))
+    except ValueError:
+        return None
+
+
+class OpenAIBackend:
+    """Async chat against one model of an OpenAI-compatible server, with a concurrency limit."""
+
+    def __init__(
+        self,
+        spec: ModelSpec,
+        api_key_env: str = "OPENAI_API_KEY",
+        concurrency: int = 16,
+        timeout: float = 120.0,
+        retry: RetryPolicy | None = None,
+        cache: ResponseCache | None = None,
+        seed: int = 0,
+    ):
+        if spec.kind != "openai":
+            raise ValueError(f"OpenAIBackend needs an openai:… spec, got {spec}")
+        if concurrency < 1:
+            raise ValueError(f"concurrency must be >= 1, got {concurrency}")
+        key = os.environ.get(api_key_env)
+        if not key and spec.base_url == DEFAULT_OPENAI_URL:
+            raise ValueError(f"set the environment variable {api_key_env} to your API key")
+        self.spec = spec
+        self.concurrency = concurrency
+        self.retry = retry or RetryPolicy()
+        self.cache = cache
+        self._rng = random.Random(seed)
+        self._client = AsyncOpenAI(
+            base_url=spec.base_url, api_key=key or "EMPTY", max_retries=0, timeout=timeout
+        )
+        self._semaphore: asyncio.Semaphore | None = None
+
+    def __repr__(self) -> str:
+        return f"OpenAIBackend({self.spec}, concurrency={self.concurrency})"
+
+    async def generate(self, request: ChatRequest) -> ChatResponse:
+        model = str(self.spec)
+        if self.cache is not None and (hit := self.cache.get(model, request)) is not None:
+            return hit
+        if self._semaphore is None:  # bound to the running loop on first use
+            self._semaphore = asyncio.Semaphore(self.concurrency)
+        async with self._semaphore:
+            start = time.perf_counter()
+            completion = await call_with_retries(
+                lambda: self._create(request), self.retry, should_retry, _retry_after, self._rng
+            )
+            latency = time.perf_counter() - start
+        usage = completion.usage
+        response = ChatResponse(
+            text=completion.choices[0].message.content or "",
+            usage=Usage(usage.prompt_tokens, usage.completion_tokens) if usage else Usage(),
+            latency_s=latency,
+            model=model,
+        )
+        if self.cache is not None:
+            self.cache.put(model, request, response)
+        return response
+
+    def _create(self, request: ChatRequest):
+        p = request.params
+        extra = {"seed": p.seed} if p.seed is not None else {}
+        return self._client.chat.completions.create(
+            model=self.spec.name,
+            messages=to_openai_messages(request),
+            max_tokens=p.max_tokens,
+            temperature=p.temperature,
+            top_p=p.top_p,
+            stop=list(p.stop) or None,
+            **extra,
+        )
