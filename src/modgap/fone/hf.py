@@ -8,7 +8,6 @@ and those digits come back in as the next input's FoNE features.
 
 from __future__ import annotations
 
-import inspect
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
@@ -165,7 +164,7 @@ class FoNECausalLM(nn.Module):
         new_ids: list[list[int]] = [[] for _ in range(len(ids))]
         new_values: list[list[Number]] = [[] for _ in range(len(ids))]
         done = [False] * len(ids)
-        cache = {_cache_kwarg(self.model): DynamicCache(config=self.model.config)}  # filled in place
+        cache = DynamicCache(config=self.model.config)  # filled in place
         for _ in range(max_new_tokens):
             out = self.model(
                 inputs_embeds=embeds,
@@ -173,7 +172,7 @@ class FoNECausalLM(nn.Module):
                 position_ids=positions,
                 use_cache=True,
                 output_hidden_states=True,
-                **cache,
+                cache=cache,
             )
             token = out.logits[:, -1].argmax(-1)
             is_num = token == self.tokenizer.num_token_id
@@ -242,11 +241,6 @@ def _is_texts(prompts: Any) -> bool:
     return isinstance(prompts, str) or (
         isinstance(prompts, Sequence) and all(isinstance(p, str) for p in prompts)
     )
-
-
-def _cache_kwarg(model: PreTrainedModel) -> str:
-    """transformers 5.x renamed ``past_key_values`` to ``cache``; use the name this model's forward takes."""
-    return "cache" if "cache" in inspect.signature(model.forward).parameters else "past_key_values"
 
 
 def _token_loss(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:

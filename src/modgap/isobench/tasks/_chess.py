@@ -261,3 +261,11 @@ def board_image(board: chess.Board) -> Image.Image:
         (side / 2, side + _CAPTION / 2 - 6), _side_to_move(board), font=_font(22), anchor="mm", fill="black"
     )
     return img
+
+
+def check_plies(min_plies: int, max_plies: int, lowest: int) -> None:
+    """ValueError unless ``lowest <= min_plies < max_plies <= 600`` (both chess configs' game lengths)."""
+    if not lowest <= min_plies < max_plies:
+        raise ValueError(f"min_plies must be >= {lowest} and < max_plies, got min_plies={min_plies}")
+    if max_plies > 600:
+        raise ValueError(f"max_plies must be <= 600, got {max_plies}")

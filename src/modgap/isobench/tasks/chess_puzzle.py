@@ -22,6 +22,7 @@ from modgap.isobench.tasks._chess import (
     Style,
     board_ascii,
     board_image,
+    check_plies,
     forces_mate,
     game_pgn,
     mating_moves,
@@ -48,10 +49,7 @@ class ChessPuzzleConfig(TaskConfig):
     """Most pieces (kings included) on the puzzle board; lower it for endgame puzzles."""
 
     def __post_init__(self) -> None:
-        if not 0 <= self.min_plies < self.max_plies:
-            raise ValueError(f"min_plies must be >= 0 and < max_plies, got min_plies={self.min_plies}")
-        if self.max_plies > 600:
-            raise ValueError(f"max_plies must be <= 600, got {self.max_plies}")
+        check_plies(self.min_plies, self.max_plies, lowest=0)
         if not 4 <= self.max_pieces <= 32:
             raise ValueError(f"max_pieces must be in [4, 32], got {self.max_pieces}")
 

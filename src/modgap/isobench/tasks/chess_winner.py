@@ -18,7 +18,7 @@ import chess.pgn
 from PIL import Image
 
 from modgap.isobench.task import Instance, Task, TaskConfig, register_task
-from modgap.isobench.tasks._chess import Style, board_ascii, board_image, game_pgn, play
+from modgap.isobench.tasks._chess import Style, board_ascii, board_image, check_plies, game_pgn, play
 
 __all__ = ["ChessWinnerConfig", "ChessWinnerTask"]
 
@@ -37,10 +37,7 @@ class ChessWinnerConfig(TaskConfig):
     """Softmax sharpness of the side meant to win (the loser plays at half); higher = more one-sided games."""
 
     def __post_init__(self) -> None:
-        if not 4 <= self.min_plies < self.max_plies:
-            raise ValueError(f"min_plies must be >= 4 and < max_plies, got min_plies={self.min_plies}")
-        if self.max_plies > 600:
-            raise ValueError(f"max_plies must be <= 600, got {self.max_plies}")
+        check_plies(self.min_plies, self.max_plies, lowest=4)
         if not 0 < self.strength <= 20:
             raise ValueError(f"strength must be in (0, 20], got {self.strength}")
 
