@@ -70,7 +70,7 @@ def test_hand_made_circuit_in_words_and_netlist():
     words = task.render_text(inst, "description")
     assert words == (
         "A 12 V battery V1 is connected across this network: "
-        "R1 (4 Ω) in series with [R2 (6 Ω) in parallel with R3 (12 Ω)].\n\nQuestion: Q?"
+        "R1 (4 Ω) in series with [R2 (6 Ω) in parallel with R3 (12 Ω)]."
     )
     assert task.render_text(inst, "netlist").splitlines()[1:4] == ["* test", "V1 1 0 12", "R1 1 2 4"]
 

@@ -1,5 +1,6 @@
 """Models: the chat interface, model specs, the response cache, and the HF helpers every area shares."""
 
+from modgap.models.backend import ChatBackend, make_backend
 from modgap.models.cache import ResponseCache
 from modgap.models.chat import (
     ChatRequest,
@@ -10,16 +11,29 @@ from modgap.models.chat import (
     TextPart,
     Usage,
 )
-from modgap.models.loading import cache_dir, load_causal_lm, smollm2_path
+from modgap.models.hf_backend import HFBackend
+from modgap.models.loading import (
+    Loaded,
+    cache_dir,
+    load_causal_lm,
+    load_pretrained,
+    resolve_device,
+    smollm2_path,
+)
 from modgap.models.openai_backend import OpenAIBackend
 from modgap.models.retry import RetryPolicy
+from modgap.models.serve import BackgroundServer, make_app, serve
 from modgap.models.spec import ModelSpec, parse_spec
 
 __all__ = [
+    "BackgroundServer",
+    "ChatBackend",
     "ChatRequest",
     "ChatResponse",
     "GenerationParams",
+    "HFBackend",
     "ImagePart",
+    "Loaded",
     "Message",
     "ModelSpec",
     "OpenAIBackend",
@@ -29,6 +43,11 @@ __all__ = [
     "Usage",
     "cache_dir",
     "load_causal_lm",
+    "load_pretrained",
+    "make_app",
+    "make_backend",
     "parse_spec",
+    "resolve_device",
+    "serve",
     "smollm2_path",
 ]

@@ -32,6 +32,16 @@ class ImagePart:
 
     image: Image.Image | Path | str
 
+    def pil(self) -> Image.Image:
+        """The image as RGB, what every image processor expects."""
+        if isinstance(self.image, Image.Image):
+            return self.image.convert("RGB")
+        path = Path(self.image)
+        if not path.is_file():
+            raise FileNotFoundError(f"image part {path} does not exist")
+        with Image.open(path) as img:
+            return img.convert("RGB")
+
     def png(self) -> bytes:
         if isinstance(self.image, Image.Image):
             img = self.image

@@ -10,18 +10,31 @@ import importlib.util
 import os
 import shutil
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import torch
 from transformers import (
+    AutoConfig,
     AutoModelForCausalLM,
+    AutoModelForImageTextToText,
+    AutoProcessor,
     AutoTokenizer,
     GgufConfig,
     PreTrainedModel,
     PreTrainedTokenizerBase,
 )
 
-__all__ = ["SMOLLM2_NAME", "cache_dir", "smollm2_path", "load_causal_lm"]
+__all__ = [
+    "SMOLLM2_NAME",
+    "Loaded",
+    "cache_dir",
+    "load_causal_lm",
+    "load_pretrained",
+    "resolve_device",
+    "smollm2_path",
+]
 
 SMOLLM2_NAME = "smollm2"
 """The model name that :func:`load_causal_lm` resolves to :func:`smollm2_path`."""
@@ -86,6 +99,23 @@ def smollm2_path() -> Path:
     return target
 
 
+def _model_folder(path: str | Path) -> Path:
+    folder = smollm2_path() if str(path) == SMOLLM2_NAME else Path(path).expanduser()
+    if not (folder / "config.json").is_file():
+        raise FileNotFoundError(
+            f"no Hugging Face model at {folder} (expected a folder with config.json); "
+            f"pass a local model folder or {SMOLLM2_NAME!r}"
+        )
+    return folder
+
+
+def resolve_device(device: str | torch.device = "auto") -> torch.device:
+    """``auto`` is the first GPU when there is one, else the CPU."""
+    if str(device) == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(device)
+
+
 def load_causal_lm(
     path: str | Path, device: str | torch.device = "cpu", dtype: torch.dtype | str | None = None
 ) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
@@ -93,13 +123,39 @@ def load_causal_lm(
 
     ``dtype=None`` keeps the dtype transformers picks for the checkpoint.
     """
-    folder = smollm2_path() if str(path) == SMOLLM2_NAME else Path(path).expanduser()
-    if not (folder / "config.json").is_file():
-        raise FileNotFoundError(
-            f"no Hugging Face model at {folder} (expected a folder with config.json); "
-            f"pass a local model folder or {SMOLLM2_NAME!r}"
-        )
+    folder = _model_folder(path)
     tokenizer = AutoTokenizer.from_pretrained(folder)
     kwargs = {} if dtype is None else {"dtype": dtype}
     model = AutoModelForCausalLM.from_pretrained(folder, **kwargs)
-    return model.to(device).eval(), tokenizer
+    return model.to(resolve_device(device)).eval(), tokenizer
+
+
+@dataclass
+class Loaded:
+    """A local checkpoint ready for chat: the model, the tokenizer, and the processor of a VLM."""
+
+    model: PreTrainedModel
+    tokenizer: PreTrainedTokenizerBase
+    processor: Any | None
+    """``None`` for a text-only model."""
+
+    @property
+    def multimodal(self) -> bool:
+        return self.processor is not None
+
+
+def load_pretrained(
+    path: str | Path, device: str | torch.device = "auto", dtype: torch.dtype | str | None = None
+) -> Loaded:
+    """Load an image-text-to-text model with its processor, or a causal LM with its tokenizer.
+
+    Which one is read from the config: a checkpoint with a ``vision_config`` is a VLM.
+    """
+    folder = _model_folder(path)
+    if getattr(AutoConfig.from_pretrained(folder), "vision_config", None) is None:
+        model, tokenizer = load_causal_lm(folder, device, dtype)
+        return Loaded(model, tokenizer, None)
+    processor = AutoProcessor.from_pretrained(folder)
+    kwargs = {} if dtype is None else {"dtype": dtype}
+    model = AutoModelForImageTextToText.from_pretrained(folder, **kwargs)
+    return Loaded(model.to(resolve_device(device)).eval(), processor.tokenizer, processor)

@@ -77,6 +77,7 @@ class OpenAIBackend:
         if not key and spec.base_url == DEFAULT_OPENAI_URL:
             raise ValueError(f"set the environment variable {api_key_env} to your API key")
         self.spec = spec
+        self.name = str(spec)
         self.concurrency = concurrency
         self.retry = retry or RetryPolicy()
         self.cache = cache
@@ -90,7 +91,7 @@ class OpenAIBackend:
         return f"OpenAIBackend({self.spec}, concurrency={self.concurrency})"
 
     async def generate(self, request: ChatRequest) -> ChatResponse:
-        model = str(self.spec)
+        model = self.name
         if self.cache is not None and (hit := self.cache.get(model, request)) is not None:
             return hit
         if self._semaphore is None:  # bound to the running loop on first use

@@ -261,9 +261,8 @@ class ChemistryTask(LetteredChoiceTask):
         return f"{instance.fields['smiles']}|{instance.fields['question']}"
 
     def render_text(self, instance: Instance, representation: str) -> str:
-        smiles, question = instance.fields["smiles"], instance.fields["question"]
-        body = f"SMILES: {smiles}" if representation == "smiles" else _describe(Chem.MolFromSmiles(smiles))
-        return f"{body}\n\nQuestion: {question}"
+        smiles = instance.fields["smiles"]
+        return f"SMILES: {smiles}" if representation == "smiles" else _describe(Chem.MolFromSmiles(smiles))
 
     def render_image(self, instance: Instance) -> Image.Image:
         return _depict(instance.fields["smiles"])

@@ -239,11 +239,9 @@ class PhysicsTask(LetteredChoiceTask):
     def render_text(self, instance: Instance, representation: str) -> str:
         fields = instance.fields
         if representation == "netlist":
-            body = f"SPICE netlist (V1's positive terminal is its first node):\n{fields['netlist']}"
-        else:
-            tree, ohms, volts = circuits.parse_tree(fields["netlist"])
-            body = f"A {volts} V battery V1 is connected across this network: {circuits.words(tree, ohms)}."
-        return f"{body}\n\nQuestion: {fields['question']}"
+            return f"SPICE netlist (V1's positive terminal is its first node):\n{fields['netlist']}"
+        tree, ohms, volts = circuits.parse_tree(fields["netlist"])
+        return f"A {volts} V battery V1 is connected across this network: {circuits.words(tree, ohms)}."
 
     def render_image(self, instance: Instance) -> Image.Image:
         tree, ohms, volts = circuits.parse_tree(instance.fields["netlist"])

@@ -1,0 +1,179 @@
+"""`modgap bench …`: generate suites, show and export them, run models on them, report the gap."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from modgap import __version__
+from modgap.console import console, fail, progress
+
+app = typer.Typer(
+    help="IsoBench: isomorphic text/image problems with verified answers.", no_args_is_help=True
+)
+Seed = Annotated[int, typer.Option(help="Seed for the instances.")]
+
+
+@app.command("generate")
+def bench_generate(
+    out: Annotated[Path, typer.Option(help="Suite folder: instances.jsonl + images/ + config.json.")] = Path(
+        "runs/suite"
+    ),
+    tasks: Annotated[str, typer.Option(help="'all' or comma-separated task names.")] = "all",
+    n: Annotated[
+        str, typer.Option(help="Instances per task, or 'isobench' for the original's sizes.")
+    ] = "128",
+    seed: Seed = 0,
+    workers: Annotated[int, typer.Option(help="Processes (default: all cores).")] = 0,
+) -> None:
+    """Generate a seeded suite: balanced, deduplicated instances with every text form and an image."""
+    from modgap.isobench.suite import ISOBENCH_SIZES, resolve_tasks
+
+    try:
+        names = resolve_tasks(tasks)
+        counts = ISOBENCH_SIZES if n == "isobench" else int(n)
+    except ValueError as e:
+        raise fail(ValueError(f"--n: {e}")) from None
+    count = make_suite(out, names, counts, seed, workers or None)
+    console.print(f"wrote {count:,} instances of {len(names)} task(s) to {out}/")
+
+
+@app.command("gallery")
+def bench_gallery(
+    suite: Annotated[Path, typer.Argument(help="A suite folder.")],
+    out: Annotated[Path, typer.Option(help="HTML file to write (self-contained).")] = Path("gallery.html"),
+    per_task: Annotated[int, typer.Option(help="Instances shown per task.")] = 4,
+) -> None:
+    """A static page: each instance's image beside its text forms, answer and choices."""
+    from modgap.isobench import write_gallery
+
+    try:
+        write_gallery(suite, out, per_task=per_task)
+    except (ValueError, FileNotFoundError) as e:
+        raise fail(e) from None
+    console.print(f"wrote {out}")
+
+
+@app.command("export")
+def bench_export(
+    suite: Annotated[Path, typer.Argument(help="A suite folder.")],
+    out: Annotated[Path, typer.Option(help="A .parquet file, or a folder for one <task>.parquet each.")],
+) -> None:
+    """Export a suite to parquet (loadable with `datasets.Dataset.from_parquet`, images as `Image`)."""
+    from modgap.isobench import to_parquet
+
+    try:
+        paths = to_parquet(suite, out)
+    except (ValueError, FileNotFoundError) as e:
+        raise fail(e) from None
+    console.print(f"wrote {', '.join(map(str, paths))}")
+
+
+@app.command("import")
+def bench_import(
+    path: Annotated[Path, typer.Argument(help="A local copy of the official IsoBench parquet files.")],
+    out: Annotated[Path, typer.Option(help="Suite folder to write.")] = Path("runs/isobench-official"),
+) -> None:
+    """Convert the original IsoBench (local parquet, no download) into a modgap suite."""
+    from modgap.isobench import import_isobench
+
+    try:
+        count = import_isobench(path, out)
+    except (ValueError, FileNotFoundError) as e:
+        raise fail(e) from None
+    console.print(f"wrote {count:,} official instances to {out}/")
+
+
+def make_suite(out: Path, names: list[str], n: int | dict[str, int], seed: int, workers: int | None) -> int:
+    """Generate and write a suite with a progress bar (shared by `bench generate` and `demo`)."""
+    from modgap.isobench.suite import generate, write_suite
+
+    config = {"tasks": names, "n": n, "seed": seed, "modgap": __version__}
+    with progress() as bar:
+        jobs = {
+            name: bar.add_task(name, total=n if isinstance(n, int) else n[name], info="") for name in names
+        }
+        records = generate(names, n, seed, workers=workers, on_item=lambda name: bar.advance(jobs[name]))
+        return write_suite(records, out, config)
+
+
+@app.command("run")
+def bench_run(
+    model: Annotated[str, typer.Option(help="openai:NAME[@URL], hf:/path/to/model or smollm2.")],
+    suite: Annotated[Path, typer.Option(help="A suite folder (`modgap bench generate`).")],
+    out: Annotated[Path, typer.Option(help="Run folder: config.json + results.jsonl.")],
+    reps: Annotated[
+        str, typer.Option(help="Representations: text form names, 'text' (all), 'image', or 'all'.")
+    ] = "all",
+    strategies: Annotated[str, typer.Option(help="Some of: direct, cot, eta, isocb, isosp.")] = "direct",
+    concurrency: Annotated[int, typer.Option(help="Requests in flight at once.")] = 16,
+    max_tokens: Annotated[int, typer.Option(help="Longest reply per call.")] = 512,
+    temperature: Annotated[float, typer.Option(help="0 is greedy (and cacheable).")] = 0.0,
+    judge: Annotated[
+        str | None, typer.Option(help="Model spec of an LLM judge for replies the parser cannot read.")
+    ] = None,
+    api_key_env: Annotated[str, typer.Option(help="Variable holding the API key.")] = "OPENAI_API_KEY",
+    cache: Annotated[
+        Path | None, typer.Option(help="SQLite response cache (default: in the modgap cache folder).")
+    ] = None,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Do not read or write the cache.")] = False,
+    resume: Annotated[bool, typer.Option(help="Keep finished records and retry failed ones.")] = True,
+    device: Annotated[str, typer.Option(help="auto | cpu | cuda (local models).")] = "auto",
+) -> None:
+    """Evaluate a model on a suite: one JSONL record per (instance, representation, strategy)."""
+    import os
+
+    from modgap.isobench.runner import run_bench
+    from modgap.models import GenerationParams, cache_dir, make_backend
+
+    rep_list = ["text", "image"] if reps == "all" else [r.strip() for r in reps.split(",") if r.strip()]
+    try:
+        params = GenerationParams(max_tokens=max_tokens, temperature=temperature)
+        store = None if no_cache else (cache or cache_dir() / "responses.sqlite")
+        common = {"concurrency": concurrency, "api_key_env": api_key_env, "device": device, "cache": store}
+        backend = make_backend(model, **common)
+        judge_backend = make_backend(judge, **common) if judge else None
+    except (ValueError, FileNotFoundError, ImportError) as e:
+        raise fail(e) from None
+    with progress() as bar:
+        job = bar.add_task(f"{backend.name}", total=None, info="")
+        tally = {"correct": 0, "answered": 0, "errors": 0}
+
+        def on_record(record: dict) -> None:
+            tally["errors" if record["error"] else "answered"] += 1
+            tally["correct"] += record["correct"]
+            acc = tally["correct"] / max(tally["answered"], 1)
+            bar.update(job, advance=1, info=f"acc {acc:.1%}  errors {tally['errors']}")
+
+        try:
+            summary = run_bench(
+                backend,
+                suite,
+                out,
+                rep_list,
+                [s.strip() for s in strategies.split(",")],
+                params,
+                concurrency,
+                resume,
+                judge_backend,
+                secrets=[os.environ.get(api_key_env, "")],
+                on_start=lambda n: bar.update(job, total=n),
+                on_record=on_record,
+            )
+        except (ValueError, FileNotFoundError) as e:
+            raise fail(e) from None
+    console.print(_summary_table(summary, out))
+    console.print(f"{summary.skipped} already done, {len(summary.records)} new, {summary.errors} errors")
+    console.print(f"report: modgap bench report {out} --out {out}/report")
+
+
+def _summary_table(summary, out: Path) -> Table:
+    table = Table(title=f"this run's accuracy ({out}/results.jsonl)")
+    for col in ("task", "strategy", "representation", "answered", "accuracy"):
+        table.add_column(col, justify="right" if col in ("answered", "accuracy") else "left")
+    for task, strategy, rep, n, acc in summary.accuracy():
+        table.add_row(task, strategy, rep, str(n), f"{acc:.1%}")
+    return table

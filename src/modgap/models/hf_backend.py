@@ -1,0 +1,188 @@
+"""Local transformers chat backend: a causal LM or an image-text-to-text model from a local folder.
+
+Requests that arrive while the model is busy are batched together (left padding, one ``generate``
+call per batch of equal decoding parameters); the model runs in a worker thread so an event loop
+— the runner's, or ``modgap serve``'s — keeps accepting work meanwhile.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from itertools import groupby
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from modgap.models.cache import ResponseCache
+from modgap.models.chat import ChatRequest, ChatResponse, ImagePart, Message, Usage
+from modgap.models.loading import load_pretrained
+
+__all__ = ["HFBackend"]
+
+
+class HFBackend:
+    """Chat with a local Hugging Face checkpoint (``"smollm2"`` for the embedded default)."""
+
+    def __init__(
+        self,
+        path: str | Path,
+        name: str | None = None,
+        device: str | torch.device = "auto",
+        dtype: torch.dtype | str | None = None,
+        batch_size: int = 8,
+        cache: ResponseCache | None = None,
+    ):
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+        self.loaded = load_pretrained(path, device, dtype)
+        self.name = name or str(path)
+        self.batch_size = batch_size
+        self.cache = cache
+        tokenizer = self.loaded.tokenizer
+        tokenizer.padding_side = "left"  # generation continues every row from its last real token
+        if tokenizer.pad_token is None:
+            tokenizer.pad_token = tokenizer.eos_token
+        self._model_lock = threading.Lock()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._queue: asyncio.Queue[tuple[ChatRequest, asyncio.Future[ChatResponse]]] | None = None
+
+    def __repr__(self) -> str:
+        return f"HFBackend({self.name}, batch_size={self.batch_size})"
+
+    @property
+    def multimodal(self) -> bool:
+        return self.loaded.multimodal
+
+    async def generate(self, request: ChatRequest) -> ChatResponse:
+        if self.cache is not None and (hit := self.cache.get(self.name, request)) is not None:
+            return hit
+        self._check(request)
+        start = time.perf_counter()
+        future: asyncio.Future[ChatResponse] = asyncio.get_running_loop().create_future()
+        await self._ensure_worker().put((request, future))
+        response = await future
+        response = ChatResponse(response.text, response.usage, time.perf_counter() - start, self.name)
+        if self.cache is not None:
+            self.cache.put(self.name, request, response)
+        return response
+
+    def generate_batch(self, requests: list[ChatRequest]) -> list[ChatResponse]:
+        """Answer requests that share decoding parameters in one ``generate`` call (synchronous)."""
+        if len({r.params for r in requests}) != 1:
+            raise ValueError("generate_batch needs requests with identical GenerationParams")
+        for r in requests:
+            self._check(r)
+        params = requests[0].params
+        model, tokenizer = self.loaded.model, self.loaded.tokenizer
+        inputs = self._encode([_conversation(r, self.multimodal) for r in requests])
+        kwargs: dict[str, Any] = {"max_new_tokens": params.max_tokens, "pad_token_id": tokenizer.pad_token_id}
+        if params.temperature > 0:
+            kwargs |= {"do_sample": True, "temperature": params.temperature, "top_p": params.top_p}
+        else:
+            kwargs |= {"do_sample": False, "temperature": None, "top_p": None, "top_k": None}
+        if params.stop:
+            kwargs |= {"stop_strings": list(params.stop), "tokenizer": tokenizer}
+        start = time.perf_counter()
+        with self._model_lock, torch.inference_mode():
+            if params.seed is not None:
+                torch.manual_seed(params.seed)
+            out = model.generate(**inputs, **kwargs)
+        latency = time.perf_counter() - start
+        new = out[:, inputs["input_ids"].shape[1] :]
+        prompt_lengths = inputs["attention_mask"].sum(dim=1).tolist()
+        eos = _eos_ids(model, tokenizer)
+        return [
+            ChatResponse(
+                text=_cut(tokenizer.decode(row, skip_special_tokens=True), params.stop),
+                usage=Usage(int(n), _generated_length(row.tolist(), eos)),
+                latency_s=latency,
+                model=self.name,
+            )
+            for row, n in zip(new, prompt_lengths, strict=True)
+        ]
+
+    def _check(self, request: ChatRequest) -> None:
+        if not self.multimodal and any(m.has_images for m in request.messages):
+            raise ValueError(
+                f"{self.name} is a text-only model and cannot read image parts; "
+                "use an image-text-to-text model or a text representation"
+            )
+
+    def _encode(self, conversations: list[list[dict[str, Any]]]) -> Any:
+        source = self.loaded.processor or self.loaded.tokenizer
+        inputs = source.apply_chat_template(
+            conversations,
+            add_generation_prompt=True,
+            tokenize=True,
+            return_dict=True,
+            return_tensors="pt",
+            padding=True,
+        )
+        model = self.loaded.model
+        inputs = inputs.to(model.device)
+        if "pixel_values" in inputs:
+            inputs["pixel_values"] = inputs["pixel_values"].to(model.dtype)
+        return inputs
+
+    def _ensure_worker(self) -> asyncio.Queue:
+        loop = asyncio.get_running_loop()
+        if self._loop is not loop:  # first use, or a new event loop (e.g. a second asyncio.run)
+            self._loop, self._queue = loop, asyncio.Queue()
+            loop.create_task(self._worker(self._queue))
+        assert self._queue is not None
+        return self._queue
+
+    async def _worker(self, queue: asyncio.Queue) -> None:
+        """Take what is waiting (up to ``batch_size``), answer it in batches of equal parameters."""
+        while True:
+            batch = [await queue.get()]
+            while len(batch) < self.batch_size and not queue.empty():
+                batch.append(queue.get_nowait())
+            batch.sort(key=lambda item: repr(item[0].params))
+            for _, group in groupby(batch, key=lambda item: item[0].params):
+                items = list(group)
+                try:
+                    responses = await asyncio.to_thread(self.generate_batch, [r for r, _ in items])
+                except Exception as e:  # noqa: BLE001 - handed to every waiting caller
+                    for _, future in items:
+                        if not future.done():
+                            future.set_exception(e)
+                    continue
+                for (_, future), response in zip(items, responses, strict=True):
+                    if not future.done():
+                        future.set_result(response)
+
+
+def _conversation(request: ChatRequest, multimodal: bool) -> list[dict[str, Any]]:
+    """Messages in the ``apply_chat_template`` form: plain strings for text models, part lists for VLMs."""
+    return [{"role": m.role, "content": _content(m) if multimodal else m.text} for m in request.messages]
+
+
+def _content(message: Message) -> list[dict[str, Any]]:
+    return [
+        {"type": "image", "image": p.pil()} if isinstance(p, ImagePart) else {"type": "text", "text": p.text}
+        for p in message.parts
+    ]
+
+
+def _eos_ids(model: Any, tokenizer: Any) -> set[int]:
+    eos = model.generation_config.eos_token_id
+    ids = set(eos if isinstance(eos, list) else [eos]) | {tokenizer.eos_token_id, tokenizer.pad_token_id}
+    return {i for i in ids if i is not None}
+
+
+def _generated_length(row: list[int], eos: set[int]) -> int:
+    """Tokens up to and including the first end-of-sequence one (the rest is batch padding)."""
+    for i, token in enumerate(row):
+        if token in eos:
+            return i + 1
+    return len(row)
+
+
+def _cut(text: str, stop: tuple[str, ...]) -> str:
+    """Drop the first stop string and what follows, as OpenAI-compatible servers do."""
+    cuts = [i for s in stop if (i := text.find(s)) >= 0]
+    return text[: min(cuts)] if cuts else text

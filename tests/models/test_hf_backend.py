@@ -1,0 +1,59 @@
+"""The local transformers backend on the real SmolLM2: batching, padding, stop strings, errors."""
+
+import asyncio
+
+import pytest
+from PIL import Image
+
+from modgap.models import ChatRequest, GenerationParams, HFBackend, Message
+
+
+@pytest.fixture(scope="module")
+def smollm2():
+    return HFBackend("smollm2", device="cpu", batch_size=4)
+
+
+def _ask(text: str, max_tokens: int = 12, **params) -> ChatRequest:
+    return ChatRequest((Message.make("user", text),), GenerationParams(max_tokens=max_tokens, **params))
+
+
+QUESTIONS = ["What is 2+2?", "Name a colour.", "Write one sentence about the sea, please, in English."]
+
+
+def test_a_left_padded_batch_answers_as_each_request_alone(smollm2):
+    batch = smollm2.generate_batch([_ask(q) for q in QUESTIONS])
+    alone = [smollm2.generate_batch([_ask(q)])[0] for q in QUESTIONS]
+    assert [r.text for r in batch] == [r.text for r in alone]
+    assert all(r.text.strip() for r in batch)
+    assert [r.usage.prompt_tokens for r in batch] == [r.usage.prompt_tokens for r in alone]
+    assert len({r.usage.prompt_tokens for r in batch}) > 1  # the batch really needed padding
+    assert all(1 <= r.usage.completion_tokens <= 12 for r in batch)
+
+
+def test_concurrent_requests_are_batched_and_each_gets_its_own_answer(smollm2):
+    async def ask_all():
+        return await asyncio.gather(*(smollm2.generate(_ask(q)) for q in QUESTIONS))
+
+    answers = asyncio.run(ask_all())
+    assert [a.text for a in answers] == [smollm2.generate_batch([_ask(q)])[0].text for q in QUESTIONS]
+    assert all(a.model == "smollm2" and a.latency_s > 0 for a in answers)
+
+
+def test_stop_strings_cut_the_reply_like_openai(smollm2):
+    full = smollm2.generate_batch([_ask("Count from 1 to 10, separated by commas.", 30)])[0].text
+    assert "3" in full
+    cut = smollm2.generate_batch([_ask("Count from 1 to 10, separated by commas.", 30, stop=("3",))])[0].text
+    assert "3" not in cut and full.startswith(cut)
+
+
+def test_an_image_for_a_text_only_model_is_a_clear_error(smollm2):
+    request = ChatRequest((Message.make("user", "What is this?", Image.new("RGB", (8, 8))),))
+    with pytest.raises(ValueError, match="text-only"):
+        smollm2.generate_batch([request])
+    with pytest.raises(ValueError, match="text-only"):
+        asyncio.run(smollm2.generate(request))
+
+
+def test_a_missing_model_folder_names_the_path(tmp_path):
+    with pytest.raises(FileNotFoundError, match=str(tmp_path / "nope")):
+        HFBackend(tmp_path / "nope")
