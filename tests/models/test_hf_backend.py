@@ -1,11 +1,20 @@
-"""The local transformers backend on the real SmolLM2: batching, padding, stop strings, errors."""
+"""The local transformers backend on SmolLM2 and tiny VLMs: batching, padding, stop strings, errors."""
 
 import asyncio
 
 import pytest
 from PIL import Image
 
-from modgap.models import ChatRequest, GenerationParams, HFBackend, Message
+from modgap.models import (
+    BackgroundServer,
+    ChatRequest,
+    GenerationParams,
+    HFBackend,
+    Message,
+    make_app,
+    make_backend,
+    tiny_vlm_path,
+)
 
 
 @pytest.fixture(scope="module")
@@ -57,3 +66,26 @@ def test_an_image_for_a_text_only_model_is_a_clear_error(smollm2):
 def test_a_missing_model_folder_names_the_path(tmp_path):
     with pytest.raises(FileNotFoundError, match=str(tmp_path / "nope")):
         HFBackend(tmp_path / "nope")
+
+
+VLMS = ["llava", "paligemma", "idefics3"]  # qwen2_vl needs torchvision (see tests/models/test_tiny.py)
+
+
+@pytest.mark.parametrize("arch", VLMS)
+def test_a_tiny_vlm_batches_images_and_serves_them_over_http(arch):
+    backend = HFBackend(tiny_vlm_path(arch), name=arch, device="cpu")
+    images = [Image.new("RGB", (40, 30), "red"), Image.effect_noise((32, 48), 60).convert("RGB")]
+    requests = [
+        ChatRequest((Message.make("user", img, text),), GenerationParams(max_tokens=4))
+        for img, text in zip(
+            images, ["What is shown?", "Describe this picture in detail, please."], strict=True
+        )
+    ]
+    batch = backend.generate_batch(requests)
+    alone = [backend.generate_batch([r])[0] for r in requests]
+    assert [r.text for r in batch] == [r.text for r in alone]
+    assert all(r.usage.completion_tokens >= 1 for r in batch)
+    with BackgroundServer(make_app(backend)) as url:
+        client = make_backend(f"openai:{arch}@{url}")
+        over_http = [asyncio.run(client.generate(r)).text for r in requests]
+    assert over_http == [r.text for r in alone]

@@ -15,7 +15,8 @@ from modgap.models.mock import MockBackend, mock_app
 
 def _echo(request: ChatRequest) -> str:
     m = request.messages[-1]
-    return f"{m.text.upper()} images={sum(not hasattr(p, 'text') for p in m.parts)} max={request.params.max_tokens}"
+    images = sum(not hasattr(p, "text") for p in m.parts)
+    return f"{m.text.upper()} images={images} max={request.params.max_tokens}"
 
 
 def _post(url: str, body: dict) -> tuple[int, dict]:

@@ -24,8 +24,10 @@ from modgap.models.openai_backend import OpenAIBackend
 from modgap.models.retry import RetryPolicy
 from modgap.models.serve import BackgroundServer, make_app, serve
 from modgap.models.spec import ModelSpec, parse_spec
+from modgap.models.tiny import ARCHITECTURES, build_tiny_vlm, tiny_vlm_path
 
 __all__ = [
+    "ARCHITECTURES",
     "BackgroundServer",
     "ChatBackend",
     "ChatRequest",
@@ -41,6 +43,7 @@ __all__ = [
     "RetryPolicy",
     "TextPart",
     "Usage",
+    "build_tiny_vlm",
     "cache_dir",
     "load_causal_lm",
     "load_pretrained",
@@ -50,4 +53,5 @@ __all__ = [
     "resolve_device",
     "serve",
     "smollm2_path",
+    "tiny_vlm_path",
 ]

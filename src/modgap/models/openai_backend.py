@@ -82,10 +82,10 @@ class OpenAIBackend:
         self.retry = retry or RetryPolicy()
         self.cache = cache
         self._rng = random.Random(seed)
-        self._client = AsyncOpenAI(
+        self._connect = lambda: AsyncOpenAI(
             base_url=spec.base_url, api_key=key or "EMPTY", max_retries=0, timeout=timeout
         )
-        self._semaphore: asyncio.Semaphore | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     def __repr__(self) -> str:
         return f"OpenAIBackend({self.spec}, concurrency={self.concurrency})"
@@ -94,7 +94,9 @@ class OpenAIBackend:
         model = self.name
         if self.cache is not None and (hit := self.cache.get(model, request)) is not None:
             return hit
-        if self._semaphore is None:  # bound to the running loop on first use
+        loop = asyncio.get_running_loop()
+        if self._loop is not loop:  # the client's connections and the gate belong to one event loop
+            self._loop, self._client = loop, self._connect()
             self._semaphore = asyncio.Semaphore(self.concurrency)
         async with self._semaphore:
             start = time.perf_counter()
