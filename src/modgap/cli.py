@@ -45,7 +45,7 @@ def main(
 
 # --- demo ------------------------------------------------------------------------------------------
 
-DEMO_PARTS = ("fone", "bench")
+DEMO_PARTS = ("fone", "bench", "eval")
 
 
 @app.command()
@@ -62,8 +62,10 @@ def demo(
         raise fail(ValueError(f"unknown demo part(s) {sorted(unknown)}; choose from {', '.join(DEMO_PARTS)}"))
     if "fone" in parts:
         demo_fone(out / "fone")
-    if "bench" in parts:
+    if "bench" in parts or ("eval" in parts and not (out / "suite" / "instances.jsonl").is_file()):
         demo_bench(out / "suite")
+    if "eval" in parts:
+        demo_eval(out / "suite", out / "eval")
 
 
 def demo_fone(out: Path) -> None:
@@ -102,3 +104,18 @@ def demo_bench(out: Path) -> None:
             ", ".join(answers[:4]) + (" …" if len(answers) > 4 else ""),
         )
     console.print(table)
+
+
+def demo_eval(suite: Path, out: Path) -> None:
+    """SmolLM2 on the text forms of the demo suite, through `modgap serve`'s HTTP API, then the report."""
+    from modgap.isobench.cli import report, run_with_progress
+    from modgap.models import BackgroundServer, GenerationParams, make_app, make_backend
+
+    console.rule("IsoBench eval: SmolLM2-135M-Instruct served over HTTP, text forms, 2 instances per task")
+    local = make_backend("smollm2", name="smollm2", batch_size=8)
+    with BackgroundServer(make_app(local)) as url:
+        console.print(f"serving smollm2 at {url} (what `modgap serve --model smollm2` runs)")
+        client = make_backend(f"openai:smollm2@{url}", concurrency=8)
+        params = GenerationParams(max_tokens=48)
+        run_with_progress(client, suite, out / "run", ["text"], ["direct"], params, 8, resume=False, limit=2)
+    report([out / "run"], out / "report")

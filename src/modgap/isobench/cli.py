@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
 from modgap import __version__
 from modgap.console import console, fail, progress
+
+if TYPE_CHECKING:
+    from modgap.isobench.runner import RunSummary
 
 app = typer.Typer(
     help="IsoBench: isomorphic text/image problems with verified answers.", no_args_is_help=True
@@ -121,12 +124,12 @@ def bench_run(
     ] = None,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Do not read or write the cache.")] = False,
     resume: Annotated[bool, typer.Option(help="Keep finished records and retry failed ones.")] = True,
+    limit: Annotated[int | None, typer.Option(help="Only the first N instances of each task.")] = None,
     device: Annotated[str, typer.Option(help="auto | cpu | cuda (local models).")] = "auto",
 ) -> None:
     """Evaluate a model on a suite: one JSONL record per (instance, representation, strategy)."""
     import os
 
-    from modgap.isobench.runner import run_bench
     from modgap.models import GenerationParams, cache_dir, make_backend
 
     rep_list = ["text", "image"] if reps == "all" else [r.strip() for r in reps.split(",") if r.strip()]
@@ -138,42 +141,87 @@ def bench_run(
         judge_backend = make_backend(judge, **common) if judge else None
     except (ValueError, FileNotFoundError, ImportError) as e:
         raise fail(e) from None
+    try:
+        summary = run_with_progress(
+            backend,
+            suite,
+            out,
+            rep_list,
+            [s.strip() for s in strategies.split(",")],
+            params,
+            concurrency,
+            resume,
+            judge_backend,
+            secrets=[os.environ.get(api_key_env, "")],
+            limit=limit,
+        )
+    except (ValueError, FileNotFoundError) as e:
+        raise fail(e) from None
+    console.print(_summary_table(summary, out))
+    console.print(f"{summary.skipped} already done, {len(summary.records)} new, {summary.errors} errors")
+    console.print(f"report: modgap bench report {out} --out {out}/report")
+
+
+def run_with_progress(backend, suite: Path, out: Path, *args, **kwargs) -> RunSummary:
+    """:func:`run_bench` with a progress bar showing rate, ETA, accuracy so far and errors."""
+    from modgap.isobench.runner import run_bench
+
     with progress() as bar:
-        job = bar.add_task(f"{backend.name}", total=None, info="")
+        job = bar.add_task(backend.name, total=None, info="")
         tally = {"correct": 0, "answered": 0, "errors": 0}
 
         def on_record(record: dict) -> None:
             tally["errors" if record["error"] else "answered"] += 1
             tally["correct"] += record["correct"]
             acc = tally["correct"] / max(tally["answered"], 1)
-            bar.update(job, advance=1, info=f"acc {acc:.1%}  errors {tally['errors']}")
+            rate = bar.tasks[0].speed or 0
+            bar.update(job, advance=1, info=f"{rate:.1f}/s  acc {acc:.1%}  errors {tally['errors']}")
 
-        try:
-            summary = run_bench(
-                backend,
-                suite,
-                out,
-                rep_list,
-                [s.strip() for s in strategies.split(",")],
-                params,
-                concurrency,
-                resume,
-                judge_backend,
-                secrets=[os.environ.get(api_key_env, "")],
-                on_start=lambda n: bar.update(job, total=n),
-                on_record=on_record,
-            )
-        except (ValueError, FileNotFoundError) as e:
-            raise fail(e) from None
-    console.print(_summary_table(summary, out))
-    console.print(f"{summary.skipped} already done, {len(summary.records)} new, {summary.errors} errors")
-    console.print(f"report: modgap bench report {out} --out {out}/report")
+        return run_bench(
+            backend,
+            suite,
+            out,
+            *args,
+            on_start=lambda n: bar.update(job, total=n),
+            on_record=on_record,
+            **kwargs,
+        )
 
 
-def _summary_table(summary, out: Path) -> Table:
+def _summary_table(summary: RunSummary, out: Path) -> Table:
     table = Table(title=f"this run's accuracy ({out}/results.jsonl)")
     for col in ("task", "strategy", "representation", "answered", "accuracy"):
         table.add_column(col, justify="right" if col in ("answered", "accuracy") else "left")
     for task, strategy, rep, n, acc in summary.accuracy():
         table.add_row(task, strategy, rep, str(n), f"{acc:.1%}")
     return table
+
+
+@app.command("report")
+def bench_report(
+    runs: Annotated[list[Path], typer.Argument(help="Run folders (`modgap bench run`), one per model.")],
+    out: Annotated[
+        Path, typer.Option(help="Report folder: report.md, index.html, CSV, JSON, figures.")
+    ] = Path("report"),
+    n_boot: Annotated[int, typer.Option(help="Bootstrap resamples for the gap intervals.")] = 2000,
+    seed: Annotated[int, typer.Option(help="Seed of the bootstrap.")] = 0,
+) -> None:
+    """Accuracy with 95% CIs per task, domain and representation; the modality gap with paired tests."""
+    try:
+        report(runs, out, n_boot, seed)
+    except (ValueError, FileNotFoundError) as e:
+        raise fail(e) from None
+
+
+def report(runs: list[Path], out: Path, n_boot: int = 2000, seed: int = 0) -> None:
+    """Write the report and print its headline table (shared by `bench report` and `demo`)."""
+    from modgap.isobench import write_report
+
+    summary = write_report(runs, out, n_boot=n_boot, seed=seed)
+    table = Table(title=summary.table.title)
+    for col in summary.table.columns:
+        table.add_column(col)
+    for row in summary.table.rows:
+        table.add_row(*row)
+    console.print(table)
+    console.print(f"wrote {summary.report}, {out / 'index.html'} and CSV/JSON/figures in {out}/")

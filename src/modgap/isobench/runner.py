@@ -1,0 +1,276 @@
+"""The IsoBench runner: every (instance, representation, strategy) of a suite through one model.
+
+A run folder holds ``config.json`` (written first, no secrets) and ``results.jsonl``, one record per
+key ``instance_id|representation|strategy``, appended and flushed as each finishes, so a crash loses
+at most the calls in flight. Resuming (the default) drops a torn last line and earlier failures,
+rewrites the file atomically with the finished records only, and runs what is missing: a run
+killed at any point and restarted ends with exactly one record per key.
+
+Record fields: key, instance_id, task, domain, representation, strategy, model, answer, choices,
+response (the final reply), steps (every reply, for two-call strategies), parsed, parse_method,
+parse_reason, correct, error, latency_s, prompt_tokens, completion_tokens, prompt_hash, time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from modgap import __version__
+from modgap.isobench.parsing import Parsed, explain_answer, judge_answer
+from modgap.isobench.prompts import IMAGE_ONLY, STRATEGIES, plan
+from modgap.isobench.results import CONFIG, RESULTS, read_results
+from modgap.isobench.suite import Record, load_suite
+from modgap.isobench.task import IMAGE, TASKS, Task
+from modgap.models import ChatBackend, ChatRequest, GenerationParams
+
+__all__ = ["Job", "plan_jobs", "run_jobs", "run_bench", "prepare_run", "RunSummary"]
+
+REPRODUCIBLE = ("model", "suite", "params")
+"""Config entries a resumed run must share with the one it continues."""
+
+
+@dataclass(frozen=True)
+class Job:
+    record: Record
+    representation: str
+    """A text form, ``image``, or ``image+<form>+…`` for IsoCombination."""
+    strategy: str
+
+    @property
+    def key(self) -> str:
+        return f"{self.record.instance.id}|{self.representation}|{self.strategy}"
+
+
+def plan_jobs(records: Iterable[Record], reps: Sequence[str], strategies: Sequence[str]) -> list[Job]:
+    """The jobs for ``reps`` (text form names and/or ``image``; ``text`` = every text form) and
+    ``strategies``; a representation a task lacks is skipped for that task."""
+    unknown = [s for s in strategies if s not in STRATEGIES]
+    if unknown:
+        raise ValueError(f"unknown strategies {unknown}; choose from {', '.join(STRATEGIES)}")
+    jobs = []
+    for record in records:
+        forms = [r for r in _forms(record) if r in reps or "text" in reps]
+        for strategy in strategies:
+            if strategy in IMAGE_ONLY:
+                jobs.append(Job(record, IMAGE, strategy))
+            elif strategy == "isocb":
+                jobs.append(Job(record, "+".join([IMAGE, *(forms or _forms(record))]), strategy))
+            else:
+                jobs += [Job(record, rep, strategy) for rep in [*forms, *([IMAGE] if IMAGE in reps else [])]]
+    return jobs
+
+
+def _forms(record: Record) -> list[str]:
+    """The record's text forms in the task's own order (its first is the canonical one eta targets)."""
+    return [r for r in TASKS[record.instance.task].text_representations if r in record.text]
+
+
+def first_per_task(records: Iterable[Record], limit: int | None) -> list[Record]:
+    if limit is not None and limit < 1:
+        raise ValueError(f"limit must be >= 1, got {limit}")
+    seen: dict[str, int] = {}
+    kept = []
+    for r in records:
+        seen[r.instance.task] = seen.get(r.instance.task, 0) + 1
+        if limit is None or seen[r.instance.task] <= limit:
+            kept.append(r)
+    return kept
+
+
+def prepare_run(out: Path, config: dict[str, Any], resume: bool = True) -> set[str]:
+    """Write ``config.json``; keep the finished records (compacted) and return their keys."""
+    out.mkdir(parents=True, exist_ok=True)
+    config = json.loads(json.dumps(config))  # compare as it will read back (tuples become lists)
+    results, config_file = out / RESULTS, out / CONFIG
+    if resume and config_file.is_file():
+        old = json.loads(config_file.read_text())
+        changed = [k for k in REPRODUCIBLE if old.get(k) != config.get(k)]
+        if changed and results.is_file():
+            raise ValueError(
+                f"{out} holds a run with a different {', '.join(changed)} "
+                f"({', '.join(f'{k}={old.get(k)!r}' for k in changed)}); use another --out or --no-resume"
+            )
+    config_file.write_text(json.dumps(config, indent=2, sort_keys=True) + "\n")
+    done = {k: r for k, r in read_results(results)[0].items() if r.get("error") is None} if resume else {}
+    tmp = results.with_suffix(".jsonl.tmp")
+    tmp.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in done.values()))
+    tmp.replace(results)
+    return set(done)
+
+
+@dataclass
+class RunSummary:
+    skipped: int = 0
+    """Jobs already finished by an earlier run."""
+    records: list[dict[str, Any]] = field(default_factory=list)
+    """The records this run wrote."""
+
+    @property
+    def errors(self) -> int:
+        return sum(r["error"] is not None for r in self.records)
+
+    def accuracy(self) -> list[tuple[str, str, str, int, float]]:
+        """(task, strategy, representation, answered, accuracy) over this run's answered records."""
+        groups: dict[tuple[str, str, str], list[bool]] = {}
+        for r in self.records:
+            if r["error"] is None:
+                groups.setdefault((r["task"], r["strategy"], r["representation"]), []).append(r["correct"])
+        return [(*k, len(v), sum(v) / len(v)) for k, v in sorted(groups.items())]
+
+
+def _prompt_hash(request: ChatRequest) -> str:
+    blob = json.dumps(request.canonical(), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+def _redact(text: str, secrets: Sequence[str]) -> str:
+    for secret in secrets:
+        text = text.replace(secret, "***")
+    return text
+
+
+async def _execute(
+    backend: ChatBackend,
+    job: Job,
+    suite_dir: Path,
+    params: GenerationParams,
+    task: Task,
+    judge: ChatBackend | None,
+) -> dict[str, Any]:
+    inst, record = job.record.instance, job.record
+    forms = job.representation.split("+")[1:] if job.strategy == "isocb" else _forms(record)
+    text = {r: record.text[r] for r in forms}
+    step = plan(inst, text, suite_dir / record.image, job.representation, job.strategy, params)
+    out: dict[str, Any] = {
+        "key": job.key,
+        "instance_id": inst.id,
+        "task": inst.task,
+        "domain": task.domain,
+        "representation": job.representation,
+        "strategy": job.strategy,
+        "model": backend.name,
+        "answer": inst.answer,
+        "choices": inst.choices,
+        "prompt_hash": _prompt_hash(step.request),
+    }
+    replies, latency, prompt_tokens, completion_tokens = [], 0.0, 0, 0
+    try:
+        while True:
+            response = await backend.generate(step.request)
+            replies.append(response.text)
+            latency += response.latency_s
+            prompt_tokens += response.usage.prompt_tokens
+            completion_tokens += response.usage.completion_tokens
+            if step.then is None:
+                break
+            step = step.then(response.text)
+        parsed = explain_answer(inst.task, response.text, inst.choices, inst.fields)
+        if parsed.answer is None and judge is not None and inst.choices:
+            parsed = await judge_answer(judge, inst.task, response.text, inst.choices)
+        error = None
+    except Exception as e:  # noqa: BLE001 - a failed call is recorded (and retried on resume), not raised
+        parsed, error = Parsed(None, "none", "no response"), f"{type(e).__name__}: {e}"
+    return out | {
+        "response": replies[-1] if replies else None,
+        "steps": replies,
+        "parsed": parsed.answer,
+        "parse_method": parsed.method,
+        "parse_reason": parsed.reason,
+        "correct": error is None and task.score(parsed.answer, inst) == 1.0,
+        "error": error,
+        "latency_s": round(latency, 4),
+        "prompt_tokens": prompt_tokens,
+        "completion_tokens": completion_tokens,
+        "time": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    }
+
+
+async def run_jobs(
+    backend: ChatBackend,
+    jobs: Sequence[Job],
+    suite_dir: Path,
+    results: Path,
+    params: GenerationParams,
+    concurrency: int = 16,
+    judge: ChatBackend | None = None,
+    secrets: Sequence[str] = (),
+    on_record: Callable[[dict[str, Any]], None] | None = None,
+) -> list[dict[str, Any]]:
+    """Run ``jobs`` with at most ``concurrency`` in flight, appending each record as it finishes.
+
+    ``secrets`` (e.g. the API key) are blanked out of every record before it is written.
+    """
+    if concurrency < 1:
+        raise ValueError(f"concurrency must be >= 1, got {concurrency}")
+    secrets = [s for s in secrets if s]
+    tasks = {name: TASKS[name]() for name in {j.record.instance.task for j in jobs}}
+    gate = asyncio.Semaphore(concurrency)
+
+    async def one(job: Job) -> dict[str, Any]:
+        async with gate:
+            return await _execute(backend, job, suite_dir, params, tasks[job.record.instance.task], judge)
+
+    written = []
+    with results.open("a", encoding="utf-8") as f:
+        for finished in asyncio.as_completed([one(j) for j in jobs]):
+            record = await finished
+            f.write(_redact(json.dumps(record, ensure_ascii=False), secrets) + "\n")
+            f.flush()  # in the OS's hands now: a killed process loses nothing written
+            written.append(record)
+            if on_record is not None:
+                on_record(record)
+    return written
+
+
+def run_bench(
+    backend: ChatBackend,
+    suite: Path,
+    out: Path,
+    reps: Sequence[str] = ("text", IMAGE),
+    strategies: Sequence[str] = ("direct",),
+    params: GenerationParams | None = None,
+    concurrency: int = 16,
+    resume: bool = True,
+    judge: ChatBackend | None = None,
+    secrets: Sequence[str] = (),
+    limit: int | None = None,
+    on_start: Callable[[int], None] | None = None,
+    on_record: Callable[[dict[str, Any]], None] | None = None,
+) -> RunSummary:
+    """Evaluate ``backend`` on the suite folder ``suite`` into the run folder ``out`` (see module doc).
+
+    ``limit`` keeps the first instances of each task (a quick look before a full run).
+    """
+    params = params or GenerationParams()
+    jobs = plan_jobs(first_per_task(load_suite(suite), limit), reps, strategies)
+    if not getattr(backend, "multimodal", True) and any(IMAGE in j.representation for j in jobs):
+        raise ValueError(
+            f"{backend.name} is a text-only model: choose text representations only (e.g. --reps text) "
+            "and the strategies direct or cot"
+        )
+    config = {
+        "version": 1,
+        "model": backend.name,
+        "suite": str(suite.resolve()),
+        "reps": list(reps),
+        "strategies": list(strategies),
+        "params": asdict(params),
+        "concurrency": concurrency,
+        "judge": judge.name if judge else None,
+        "modgap": __version__,
+    }
+    done = prepare_run(out, config, resume)
+    todo = [j for j in jobs if j.key not in done]
+    if on_start is not None:
+        on_start(len(todo))
+    written = asyncio.run(
+        run_jobs(backend, todo, suite, out / RESULTS, params, concurrency, judge, secrets, on_record)
+    )
+    return RunSummary(skipped=len(jobs) - len(todo), records=written)

@@ -1,0 +1,176 @@
+"""The runner: jobs, records, resume after failures and crashes, faults over HTTP, secrets."""
+
+import hashlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from modgap.isobench import TASKS, load_suite
+from modgap.isobench.prompts import lettered
+from modgap.isobench.results import RESULTS, read_results
+from modgap.isobench.runner import plan_jobs, run_bench
+from modgap.isobench.suite import generate, write_suite
+from modgap.isobench.tasks._choices import LETTERS
+from modgap.models import BackgroundServer, ChatRequest, ImagePart
+from modgap.models.mock import MockBackend, mock_app
+from modgap.models.openai_backend import OpenAIBackend
+from modgap.models.retry import RetryPolicy
+from modgap.models.spec import parse_spec
+
+SECRET = "sk-modgap-test-3b9f2c71d0e4"
+
+
+@pytest.fixture(scope="module")
+def suite(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("suite")
+    write_suite(generate(["math_parity", "physics", "chess_puzzle"], 2, seed=0, workers=1), folder, {})
+    return folder
+
+
+def _oracle(suite):
+    """Replies 'Answer: <right answer>' by recognising the instance's text form or image in the prompt,
+    and transcribes an image perfectly into its first text form when asked to."""
+    answers, transcripts = {}, {}
+    for r in load_suite(suite):
+        inst = r.instance
+        answer = LETTERS[inst.choices.index(inst.answer)] if lettered(inst.task) else inst.answer
+        for text in r.text.values():
+            answers[text] = answer
+        digest = hashlib.sha256((suite / r.image).read_bytes()).hexdigest()
+        answers[digest], transcripts[digest] = answer, r.text[TASKS[inst.task].text_representations[0]]
+
+    def reply(request: ChatRequest) -> str:
+        prompt = request.messages[-1].text
+        for part in request.messages[-1].parts:
+            if isinstance(part, ImagePart) and part.digest() in answers:
+                digest = part.digest()
+                return transcripts[digest] if "Transcribe" in prompt else f"Answer: {answers[digest]}"
+        found = {a for text, a in answers.items() if text in prompt}
+        return f"Let me think.\nAnswer: {found.pop()}" if len(found) == 1 else "a transcription"
+
+    return reply
+
+
+def test_jobs_cover_each_representation_and_strategy_once(suite):
+    records = load_suite(suite)
+    jobs = plan_jobs(records, ["text", "image"], ["direct", "cot", "eta", "isocb", "isosp"])
+    keys = [j.key for j in jobs]
+    assert len(keys) == len(set(keys))
+    forms = sum(len(r.text) for r in records)
+    assert len(jobs) == 2 * (forms + len(records)) + 3 * len(records)
+    parity = next(r for r in records if r.instance.task == "math_parity")
+    assert {j.representation for j in jobs if j.record is parity and j.strategy == "isocb"} == {
+        "image+latex+code"
+    }
+    only_code = plan_jobs([parity], ["code"], ["direct"])
+    assert [j.representation for j in only_code] == ["code"]
+    with pytest.raises(ValueError, match="unknown strategies"):
+        plan_jobs(records, ["text"], ["direct", "fewshot"])
+
+
+def test_an_oracle_scores_every_job_and_each_record_is_complete(suite, tmp_path):
+    backend = MockBackend(_oracle(suite))
+    summary = run_bench(backend, suite, tmp_path, ["text", "image"], ["direct", "cot", "isocb", "eta"])
+    records = read_results(tmp_path / RESULTS)[0]
+    assert len(records) == len(summary.records) == len(tmp_path.joinpath(RESULTS).read_text().splitlines())
+    assert all(r["correct"] for r in records.values()), [r for r in records.values() if not r["correct"]]
+    eta = [r for r in records.values() if r["strategy"] == "eta"]
+    assert eta and all(len(r["steps"]) == 2 and r["steps"][-1] == r["response"] for r in eta)
+    record = next(iter(records.values()))
+    assert set(record) >= {"key", "prompt_hash", "response", "parsed", "correct", "error", "latency_s"}
+    config = json.loads((tmp_path / "config.json").read_text())
+    assert config["model"] == "mock" and config["strategies"] == ["direct", "cot", "isocb", "eta"]
+
+
+class Flaky(MockBackend):
+    """Fails every request of some instances (as an API outage would), with the key in the message."""
+
+    def __init__(self, reply, failing: set[str]):
+        super().__init__(reply)
+        self.failing = failing
+
+    async def generate(self, request):
+        if any(text in request.messages[-1].text for text in self.failing):
+            raise RuntimeError(f"upstream said: invalid key {SECRET}")
+        return await super().generate(request)
+
+
+def test_failures_are_recorded_without_secrets_and_a_resume_retries_only_them(suite, tmp_path):
+    records = load_suite(suite)
+    failing = {records[0].text["latex"]}
+    reply = _oracle(suite)
+    first = run_bench(Flaky(reply, failing), suite, tmp_path, ["text"], ["direct"], secrets=[SECRET])
+    assert first.errors == 1
+    error = next(r for r in read_results(tmp_path / RESULTS)[0].values() if r["error"])
+    assert "RuntimeError" in error["error"] and "***" in error["error"] and not error["correct"]
+    assert SECRET not in (tmp_path / RESULTS).read_text()
+
+    with (tmp_path / RESULTS).open("a") as f:  # a crash in the middle of an append
+        f.write('{"key": "torn')
+    backend = MockBackend(reply)
+    second = run_bench(backend, suite, tmp_path, ["text"], ["direct"])
+    assert len(second.records) == 1 and second.skipped == len(first.records) - 1
+    lines = (tmp_path / RESULTS).read_text().splitlines()
+    assert len(lines) == len({json.loads(line)["key"] for line in lines}) == len(first.records)
+    assert all(json.loads(line)["error"] is None for line in lines)
+
+    again = run_bench(backend, suite, tmp_path, ["text"], ["direct"])
+    assert again.records == [] and len(backend.requests) == 1
+
+
+def test_resuming_with_another_model_is_refused(suite, tmp_path):
+    run_bench(MockBackend(name="a"), suite, tmp_path, ["code"], ["direct"])
+    with pytest.raises(ValueError, match="different model"):
+        run_bench(MockBackend(name="b"), suite, tmp_path, ["code"], ["direct"])
+    fresh = run_bench(MockBackend(name="b"), suite, tmp_path, ["code"], ["direct"], resume=False)
+    assert len(read_results(tmp_path / RESULTS)[0]) == len(fresh.records)
+
+
+def test_a_text_only_model_is_refused_image_jobs_up_front(suite, tmp_path):
+    backend = MockBackend()
+    backend.multimodal = False
+    with pytest.raises(ValueError, match="text-only"):
+        run_bench(backend, suite, tmp_path, ["text", "image"], ["direct"])
+
+
+def test_every_job_completes_once_through_429s_500s_timeouts_and_dropped_connections(suite, tmp_path):
+    faults = {"429": 0.15, "500": 0.15, "slow": 0.1, "drop": 0.1}
+    app = mock_app(_oracle(suite), faults=faults, seed=1, slow_s=1.5)
+    with BackgroundServer(app) as url:
+        policy = RetryPolicy(max_attempts=10, base_delay=0.01, max_delay=0.1)
+        backend = OpenAIBackend(parse_spec(f"openai:mock@{url}"), concurrency=8, timeout=0.5, retry=policy)
+        summary = run_bench(backend, suite, tmp_path, ["text"], ["direct", "cot"], concurrency=8)
+    lines = (tmp_path / RESULTS).read_text().splitlines()
+    assert len(lines) == len({json.loads(line)["key"] for line in lines}) == len(summary.records)
+    assert summary.errors == 0 and all(r["correct"] for r in summary.records)
+    assert all(app.counts[k] > 0 for k in faults), app.counts
+
+
+def test_a_killed_run_restarted_ends_with_exactly_one_record_per_key(suite, tmp_path):
+    out = tmp_path / "run"
+    cmd = [sys.executable, "-m", "modgap", "bench", "run", "--suite", str(suite), "--out", str(out)]
+    cmd += ["--reps", "text", "--strategies", "direct,cot", "--concurrency", "2", "--no-cache"]
+    env = {**os.environ, "OPENAI_API_KEY": SECRET}
+    with BackgroundServer(mock_app(_oracle(suite), latency=0.3)) as url:
+        cmd += ["--model", f"openai:mock@{url}"]
+        proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        deadline = time.monotonic() + 60
+        while not (out / RESULTS).is_file() or len((out / RESULTS).read_text().splitlines()) < 3:
+            assert proc.poll() is None, proc.stderr.read().decode()
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+        partial = len((out / RESULTS).read_text().splitlines())
+        done = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    keys = [json.loads(line)["key"] for line in (out / RESULTS).read_text().splitlines()]
+    expected = len(plan_jobs(load_suite(suite), ["text"], ["direct", "cot"]))
+    assert 3 <= partial < expected and len(keys) == len(set(keys)) == expected
+    written = "".join(p.read_text(errors="replace") for p in out.rglob("*") if p.is_file())
+    assert SECRET not in written
