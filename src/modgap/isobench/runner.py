@@ -218,14 +218,19 @@ async def run_jobs(
             return await _execute(backend, job, suite_dir, params, tasks[job.record.instance.task], judge)
 
     written = []
-    with results.open("a", encoding="utf-8") as f:
-        for finished in asyncio.as_completed([one(j) for j in jobs]):
-            record = await finished
-            f.write(_redact(json.dumps(record, ensure_ascii=False), secrets) + "\n")
-            f.flush()  # in the OS's hands now: a killed process loses nothing written
-            written.append(record)
-            if on_record is not None:
-                on_record(record)
+    try:
+        with results.open("a", encoding="utf-8") as f:
+            for finished in asyncio.as_completed([one(j) for j in jobs]):
+                record = await finished
+                f.write(_redact(json.dumps(record, ensure_ascii=False), secrets) + "\n")
+                f.flush()  # in the OS's hands now: a killed process loses nothing written
+                written.append(record)
+                if on_record is not None:
+                    on_record(record)
+    finally:
+        for b in (backend, judge):
+            if (close := getattr(b, "aclose", None)) is not None:  # HTTP clients end with their loop
+                await close()
     return written
 
 

@@ -82,8 +82,14 @@ class OpenAIBackend:
         self.retry = retry or RetryPolicy()
         self.cache = cache
         self._rng = random.Random(seed)
+        # aiohttp carries a request for about half the CPU of the default transport: it matters at
+        # hundreds of requests per second (benchmarks/runner_throughput.py).
         self._connect = lambda: AsyncOpenAI(
-            base_url=spec.base_url, api_key=key or "EMPTY", max_retries=0, timeout=timeout
+            base_url=spec.base_url,
+            api_key=key or "EMPTY",
+            max_retries=0,
+            timeout=timeout,
+            http_client=openai.DefaultAioHttpClient(timeout=timeout),
         )
         self._loop: asyncio.AbstractEventLoop | None = None
 
@@ -114,6 +120,12 @@ class OpenAIBackend:
         if self.cache is not None:
             self.cache.put(model, request, response)
         return response
+
+    async def aclose(self) -> None:
+        """Close the connections of the running event loop's client (call before the loop ends)."""
+        if self._loop is asyncio.get_running_loop():
+            await self._client.close()
+            self._loop = None
 
     def _create(self, request: ChatRequest):
         p = request.params
