@@ -10,6 +10,7 @@ import importlib.util
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -75,28 +76,35 @@ def _convert_gguf(gguf: Path, out: Path) -> None:
     tokenizer.save_pretrained(out)
 
 
-def smollm2_path() -> Path:
-    """Folder of SmolLM2-135M-Instruct in safetensors, converted from the embedded GGUF on first use.
+def build_once(target: Path, build: Callable[[Path], None]) -> Path:
+    """``target``, built by ``build(folder)`` on first use and reused after.
 
-    The conversion writes into a temporary sibling folder and renames it into place, so a crash
-    or a concurrent run never leaves a half-written model where later calls would find it.
+    The build writes into a temporary sibling folder that is renamed into place, so a crash or a
+    concurrent build never leaves a half-written model where later calls would find it.
     """
-    target = cache_dir() / SMOLLM2_DIRNAME
     if target.is_dir():
         return target
-    gguf = _smollm2_gguf()
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{SMOLLM2_DIRNAME}-", dir=target.parent))
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
     try:
-        _convert_gguf(gguf, tmp)
+        build(tmp)
         try:
             tmp.rename(target)
         except OSError:
-            if not target.is_dir():  # not a lost race with another converter: a real error
+            if not target.is_dir():  # not a lost race with another builder: a real error
                 raise
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return target
+
+
+def smollm2_path() -> Path:
+    """Folder of SmolLM2-135M-Instruct in safetensors, converted from the embedded GGUF on first use."""
+    target = cache_dir() / SMOLLM2_DIRNAME
+    if target.is_dir():
+        return target
+    gguf = _smollm2_gguf()
+    return build_once(target, lambda folder: _convert_gguf(gguf, folder))
 
 
 def _model_folder(path: str | Path) -> Path:

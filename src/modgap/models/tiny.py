@@ -8,8 +8,6 @@ placeholder where the image goes. Forward passes take milliseconds; a folder is 
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,7 +39,7 @@ from transformers import (
     SiglipImageProcessorPil,
 )
 
-from modgap.models.loading import cache_dir, smollm2_path
+from modgap.models.loading import build_once, cache_dir, smollm2_path
 
 __all__ = ["ARCHITECTURES", "build_tiny_vlm", "tiny_vlm_path"]
 
@@ -257,24 +255,6 @@ def build_tiny_vlm(arch: str, out: str | Path, seed: int = 0) -> Path:
 
 
 def tiny_vlm_path(arch: str) -> Path:
-    """Folder of the tiny ``arch`` VLM under :func:`cache_dir`, built on first use and reused after.
-
-    It is built into a temporary sibling folder and renamed into place, so a crash or a
-    concurrent build never leaves a half-written model where later calls would find it.
-    """
+    """Folder of the tiny ``arch`` VLM under :func:`cache_dir`, built once (atomically) and reused after."""
     _arch(arch)
-    target = cache_dir() / "tiny" / arch
-    if target.is_dir():
-        return target
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{arch}-", dir=target.parent))
-    try:
-        build_tiny_vlm(arch, tmp)
-        try:
-            tmp.rename(target)
-        except OSError:
-            if not target.is_dir():  # not a lost race with another builder: a real error
-                raise
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    return target
+    return build_once(cache_dir() / "tiny" / arch, lambda folder: build_tiny_vlm(arch, folder))
