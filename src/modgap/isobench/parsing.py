@@ -11,14 +11,12 @@ nothing ever defaults to the first choice. :func:`judge_answer` asks a model abo
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-import chess
-
+from modgap.isobench.readers import FREE_FORM, LABEL, ChoiceReader, Parsed, Reader, plain
 from modgap.isobench.task import TASKS
-from modgap.isobench.tasks._choices import LETTERS, LetteredChoiceTask
+from modgap.isobench.tasks._choices import LetteredChoiceTask
 from modgap.models.chat import ChatRequest, GenerationParams, Message
 
 if TYPE_CHECKING:
@@ -27,80 +25,7 @@ if TYPE_CHECKING:
 __all__ = ["Parsed", "explain_answer", "parse_answer", "judge_answer"]
 
 
-@dataclass(frozen=True)
-class Parsed:
-    """The extracted answer, the rule that found it and, when it is ``None``, why."""
-
-    answer: str | None
-    method: str
-    reason: str | None = None
-
-
-# --- task-specific wording: the only per-task knowledge besides the choices themselves -------------
-def _verdicts(color: str, other: str, score: str) -> tuple[str, ...]:
-    wins = r"(?:wins|won|has won|is winning|(?:will|would|should|may|might|could) win|is the winner)"
-    loses = r"(?:loses|lost|resigns|resigned|is lost|is (?:check)?mated|gets (?:check)?mated)"
-    return rf"{color}(?:'s)? {wins}", rf"(?:win|victory) for {color}", rf"{other} {loses}", score
-
-
-_PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
-    "math_parity": {"neither": (r"not even (?:n?or|and not) odd",)},
-    "math_convexity": {
-        "convex": (r"concave[\s-]up(?:wards?)?",),
-        "concave": (r"concave[\s-]down(?:wards?)?",),
-    },
-    "graph_connectivity": {
-        "yes": (
-            r"connected",
-            r"reachable",
-            r"there (?:is|exists) an? (?:\w+ )?path",
-            r"an? (?:\w+ )?path exists",
-            r"same (?:connected )?component",
-        ),
-        "no": (
-            r"disconnected",
-            r"unreachable",
-            r"no path",
-            r"(?:different|separate) (?:connected )?components",
-        ),
-    },
-    "graph_isomorphism": {
-        "yes": (r"isomorphic", r"(?:an|the) isomorphism", r"isomorphism exists"),
-        "no": (r"non-?isomorphic", r"no isomorphism"),
-    },
-    "chess_winner": {
-        "white": _verdicts("white", "black", "1-0"),
-        "black": _verdicts("black", "white", "0-1"),
-        "draw": (r"(?:is|be|ends? in|ended in|it's) a draw", r"drawn", r"stalemate", r"1/2-1/2", r"½-½"),
-    },
-}
-"""Phrases that name a choice beyond its own words (regexes, matched on word boundaries)."""
-_NOISE = {
-    "math_parity": r"\beven\s+(?:though|if|when|after|before|with|without|more|less|further|the|a|an|this"
-    r"|that|we|i|you|close|number)\b|\beven so\b|\b(?:even/odd|odd/even)\b|\bneither\s+(?:of|term|part|one)\b"
-    r"|\b(?:even|odd)[\s-]+(?:powers?|terms?|parts?|components?|exponents?|degrees?|multiples?|numbers?|indices)\b",
-}
-"""Words that look like a choice but are not one ("even though", "odd powers")."""
-_WEAK = {"chess_winner"}
-"""Tasks whose bare choice words name sides in the reasoning; a verdict phrase outranks them."""
-
-# --- shared patterns -------------------------------------------------------------------------------
-_STOP = r"(?:but|so|and|yet|thus|hence|therefore|rather|instead|however|while|whereas|because|since)"
-_NEG_BEFORE = re.compile(
-    rf"(?:\b(?:not|no|never|neither|nor|cannot)|n[’']t)(?:\s+(?!{_STOP}\b)[\w’'-]+){{0,3}}\s+$|\bnon-?$", re.I
-)
-_NEG_AFTER = re.compile(
-    r"\s*(?:(?:is|are|was|does|do|would|will)(?:\s+not\b|n[’']t)|(?:is|are)\s+(?:incorrect|wrong|absent|missing)\b"
-    r"|fails\b|[:=-]\s*no\b|\W{0,3}[✗✘❌])",
-    re.I,
-)
-_MOOT = re.compile(
-    r"(?:\b(?:whether|if)\b(?:\s+[\w’'-]+){0,3}|\b(?:threat(?:en(?:s|ing)?)?(?:\s+of)?|intending|followed\s+by))\s+$",
-    re.I,
-)
-_MOOT_AFTER = re.compile(r"\s+or\s+not\b", re.I)
-"""Around a mention that is only considered, not asserted: "check whether it is even", "threatening Re2+",
-"connected or not"."""
+# --- answer spans ----------------------------------------------------------------------------------
 _CONCLUSION = re.compile(
     r"\b(?:therefore|thus|hence|so|consequently|which means|this means|meaning|we conclude|in conclusion"
     r"|overall)\b|[→⇒∴]|=>| = ",
@@ -111,17 +36,16 @@ _INDECISION = re.compile(
     r"|\bnot sure\b|\bunsure\b|\bunclear\b|\b(?:may|might|could|perhaps|possibly)\b",
     re.I,
 )
-_LABEL = r"(?:final\s+answer|answer|conclusion|verdict|best\s+move)"
 _ANSWER_LINES = (
     re.compile(
-        rf"(?<!\w){_LABEL}(?:\s*\([^)\n]*\))?\s*(?:\*\*|__)?\s*[:：]\s*(?:\*\*|__)?(?P<span>[^\n]*)", re.I
+        rf"(?<!\w){LABEL}(?:\s*\([^)\n]*\))?\s*(?:\*\*|__)?\s*[:：]\s*(?:\*\*|__)?(?P<span>[^\n]*)", re.I
     ),
     re.compile(
         r"\b(?:the|my|final|correct)\s+(?:(?:correct|final|best|right|winning|key)\s+)?(?:answer|option|choice|move)"
         r"\s+(?:is|would\s+be|will\s+be|should\s+be)\s*:?(?P<span>[^\n]*)",
         re.I,
     ),
-    re.compile(rf"^[#>*_ \t]*{_LABEL}[*_: \t]*\n\s*(?P<span>[^\n]+)", re.I | re.M),
+    re.compile(rf"^[#>*_ \t]*{LABEL}[*_: \t]*\n\s*(?P<span>[^\n]+)", re.I | re.M),
 )
 _SPAN_END = re.compile(
     r"(?<!\d)\.(?!\d)|[!?;]|\n|,?\s+(?:because|since|as|due to|given|but|while|whereas|which|though)\b",
@@ -129,276 +53,6 @@ _SPAN_END = re.compile(
 )
 """Where an answer line's answer ends: at the sentence's end or where its justification starts."""
 _BOLD = re.compile(r"\*\*(?!\s)([^*\n]+?)\*\*|__([^_\n]+?)__")
-_LATEX = (
-    (re.compile(r"\\(?:text|mathrm|textbf|mathbf|operatorname|mathit)\s*"), ""),
-    (re.compile(r"\\(?:Omega|ohm)\b"), "Ω"),
-    (re.compile(r"\\(?:rightarrow|Rightarrow|implies|to)\b"), "→"),
-    (re.compile(r"\\[,;:! ]|~|\\q?quad\b"), " "),
-    (re.compile(r"\\[()\[\]]|\$|[{}]|\*\*|__|`"), ""),
-    (re.compile(r"(?<=[A-Za-z])_(?=\d)"), ""),
-    (re.compile(r"^[ \t]*(?:#+|>|[-*+•])[ \t]+", re.M), ""),
-)
-_CHARS = str.maketrans("₀₁₂₃₄₅₆₇₈₉–—−Ω", "0123456789---Ω")
-
-
-def _plain(text: str) -> str:
-    """Text without LaTeX and markdown markup, with subscripts and dashes made ASCII."""
-    text = text.translate(_CHARS)
-    for pattern, repl in _LATEX:
-        text = pattern.sub(repl, text)
-    return text
-
-
-def _blank(match: re.Match[str]) -> str:
-    return " " * len(match.group())
-
-
-# --- mentions: where a text names an answer, and whether it is negated ------------------------------
-@dataclass(frozen=True)
-class _Mention:
-    value: str
-    token: str
-    negated: bool
-    strong: bool
-
-
-_Finder = tuple[re.Pattern[str], Callable[[re.Match[str]], str | None], bool]
-"""A pattern, what a match means (``None``: nothing) and whether it is a strong (verdict) mention."""
-
-
-def _mentions(text: str, finders: Sequence[_Finder], before: bool = True) -> list[_Mention]:
-    """Non-overlapping mentions in reading order; of overlapping ones the earliest, then longest wins.
-
-    ``before=False`` reads only negations after a mention ("Qxf7+ fails"): before a move, "no defence
-    to Qg3#" does not negate it.
-    """
-    hits = sorted(
-        (m.start(), -m.end(), value, strong)
-        for pattern, convert, strong in finders
-        for m in pattern.finditer(text)
-        if (value := convert(m)) is not None
-    )
-    out: list[_Mention] = []
-    end = -1
-    for start, neg_end, value, strong in hits:
-        if start >= end:
-            end = -neg_end
-            if _MOOT.search(text, max(0, start - 60), start) or _MOOT_AFTER.match(text, end):
-                continue
-            negated = bool(
-                before and _NEG_BEFORE.search(text, max(0, start - 60), start) or _NEG_AFTER.match(text, end)
-            )
-            out.append(_Mention(value, text[start:end], negated, strong))
-    return out
-
-
-def _distinct(values: Sequence[str]) -> list[str]:
-    return list(dict.fromkeys(values))
-
-
-# --- choice tasks ----------------------------------------------------------------------------------
-_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
-_INT = re.compile(rf"(?<![\w.-])(\d+|single|{'|'.join(_WORDS)})(?!\w|\.\d)", re.I)
-_NOUN = r"(?:breakpoints?|break[\s-]?points?|kinks?|corners?|rings?|atoms?|hydrogens?|donors?)"
-_COUNT_AFTER = re.compile(rf"\s+(?:[\w()’'-]+\s+){{0,2}}{_NOUN}\b", re.I)
-_COUNT_BEFORE = re.compile(
-    rf"(?:\b(?:is|are|equals|be)|\btotal(?:\s+of)?|(?:{_NOUN}|total|count|number)\s*[=:])\s*"
-    r"(?:exactly\s+|only\s+)?(?:\d+(?:\s*[-+*×]\s*\d+)+\s*=\s*)?$",  # "is 5 - 1 = " counts the 4 after it
-    re.I,
-)
-_QUANTITY = re.compile(r"(\d+(?:\.\d+)?|\.\d+) ?(Ω|V|A|W)")
-_UNITS = {"o": "Ω", "ω": "Ω", "v": "V", "a": "A", "w": "W"}
-_NUMBER = re.compile(
-    r"(?<![\w.])(\d+(?:\.\d+)?|\.\d+)"
-    r"(?:\s*(m|k|milli|kilo)?(Ω|[Oo]hms?|V|[Vv]olts?|A|[Aa]mps?|[Aa]mperes?|W|[Ww]atts?))?(?![A-Za-z\d])"
-)
-_LETTER_ALONE = re.compile(r"^\W*\(?([A-F])\)?\W*$")
-_LETTER_MARKED = re.compile(r"\(([A-F])\)|\b(?i:option|choice)\s*\(?([A-F])\b(?![’'])")
-_LETTER_START = re.compile(r"^[\s(\[]*([A-F])(?:[)\]:,]|\s+[-–—]\s|\s+(?=[a-z]))")
-_LETTER_OR = re.compile(r"\b(?:or|and)\s+\(?([A-F])\b")
-
-
-def _close(said: str, value: float, choice: float) -> bool:
-    """A number matches an option if equal within 0.5 % or equal at the precision it was given to."""
-    if abs(value - choice) <= 0.005 * abs(choice):
-        return True
-    digits = len(said.replace(".", "").lstrip("0"))
-    return digits >= 2 and float(f"{choice:.{digits}g}") == value
-
-
-class _ChoiceReader:
-    """Mentions of a fixed set of choices: their words, task phrases, letters (A-D) and values."""
-
-    sentences = True
-
-    def __init__(self, task: str, choices: Sequence[str], lettered: bool):
-        self.choices = list(choices)
-        self.weak = task in _WEAK
-        noise = _NOISE.get(task)
-        self.noise = re.compile(noise, re.I) if noise else None
-        self.finders = {explicit: self._finders(task, lettered, explicit) for explicit in (True, False)}
-
-    def _finders(self, task: str, lettered: bool, explicit: bool) -> list[_Finder]:
-        finders: list[_Finder] = []
-        words = [c for c in self.choices if not _QUANTITY.fullmatch(c) and not c.isdigit()]
-        for choice in words:
-            head, _, rest = choice.partition(" (")
-            aliases = sorted(
-                {choice, head, *(a.strip() for a in rest.rstrip(")").split(" or ") if rest)}, key=len
-            )
-            body = "|".join(re.escape(a) for a in reversed(aliases))
-            strict = "" if explicit or choice.lower() not in ("yes", "no") else r"(?![ \t]+(?-i:[a-z]))"
-            plural = "(?:e?s)?" if lettered else ""
-            pattern = re.compile(rf"(?<!\w)(?:{body}){plural}(?!\w){strict}", re.I)
-            finders.append((pattern, lambda m, c=choice: c, not self.weak))
-        for choice, phrases in _PHRASES.get(task, {}).items():
-            if choice in self.choices:
-                pattern = re.compile(rf"(?<![\w/])(?:{'|'.join(phrases)})(?![\w/])", re.I)
-                finders.append((pattern, lambda m, c=choice: c, True))
-        if any(c.isdigit() for c in self.choices):
-            finders.append((_INT, lambda m: self._count(m, explicit), True))
-        if any(_QUANTITY.fullmatch(c) for c in self.choices):
-            finders.append((_NUMBER, lambda m: self._quantity(m, explicit), True))
-        if lettered:
-            letters = [_LETTER_ALONE, _LETTER_MARKED] + ([_LETTER_START, _LETTER_OR] if explicit else [])
-            finders += [(p, self._letter, True) for p in letters]
-        return finders
-
-    def _letter(self, m: re.Match[str]) -> str | None:
-        index = LETTERS.index(m.group(m.lastindex or 0))
-        return self.choices[index] if index < len(self.choices) else None
-
-    def _count(self, m: re.Match[str], explicit: bool) -> str | None:
-        word = m.group(1).lower()
-        value = "1" if word == "single" else str(_WORDS.index(word)) if word in _WORDS else str(int(word))
-        text, alone = (
-            m.string,
-            not m.string[: m.start()].strip(" *([") and not m.string[m.end() :].strip(" .*)]"),
-        )
-        context = _COUNT_AFTER.match(text, m.end()) or _COUNT_BEFORE.search(text, 0, m.start())
-        return value if value in self.choices and (explicit or alone or context) else None
-
-    def _quantity(self, m: re.Match[str], explicit: bool) -> str | None:
-        said, prefix, unit = m.groups()
-        if unit is None and not explicit:
-            return None
-        value = float(said) * {"m": 1e-3, "milli": 1e-3, "k": 1e3, "kilo": 1e3}.get(prefix or "", 1.0)
-        close = [
-            (abs(value - float(q.group(1))), c)
-            for c in self.choices
-            if (q := _QUANTITY.fullmatch(c))
-            and (unit is None or _UNITS[unit[0].lower()] == q.group(2))
-            and _close(said, value, float(q.group(1)))
-        ]
-        return min(close)[1] if close else None
-
-    def read(self, text: str, explicit: bool) -> list[str]:
-        if self.noise:
-            text = self.noise.sub(_blank, text)
-        found = _mentions(text, self.finders[explicit])
-        if self.weak and any(m.strong for m in found):
-            found = [m for m in found if m.strong]
-        values = []
-        for m in found:
-            if not m.negated:
-                values.append(m.value)
-            elif len(self.choices) == 2:  # "not convex" in a convex/concave task means concave
-                values.append(self.choices[1 - self.choices.index(m.value)])
-        return _distinct(values)
-
-    def fallback(self, text: str) -> Parsed:
-        return Parsed(None, "none", "no choice mentioned")
-
-
-# --- free-form tasks -------------------------------------------------------------------------------
-_FLOW = re.compile(
-    r"(?:max(?:imum|imal)?[\s-]*flow|total\s+flow|flow\s+value|\btotal(?=\s*[:=]))\b"
-    r"(?:\s*[:=]|[^.\n]{0,80}?(?:\bis\b|=|\bequals\b|\bof\b))\s*(?:about\s+|exactly\s+)?(\d+)(?!\w|\.\d)",
-    re.I,
-)
-_SUM_TAIL = re.compile(r"(?:\s*[-+*×]\s*\d+)+\s*=\s*(\d+)")
-_WHOLE = re.compile(r"(?<![\w.])(\d+)(?:\.0+)?(?!\w|\.\d)")
-
-
-class _FlowReader:
-    """graph_maxflow: the integer after "maximum flow is", in an answer span, or the last one written."""
-
-    sentences = True
-
-    def read(self, text: str, explicit: bool) -> list[str]:
-        flows = list(_FLOW.finditer(text))
-        if flows:
-            tail = _SUM_TAIL.match(text, flows[-1].end())
-            return [str(int((tail or flows[-1]).group(1)))]
-        numbers = [str(int(n)) for n in _WHOLE.findall(text)]
-        stripped = text.strip(" \t*.:()")
-        if not explicit:
-            return numbers if stripped.isdigit() else []
-        tail = _SUM_TAIL.search(text)
-        if re.match(r"\d", stripped) or tail:
-            return [str(int(tail.group(1)))] if tail else numbers[:1]
-        return _distinct(numbers)
-
-    def fallback(self, text: str) -> Parsed:
-        numbers = _WHOLE.findall(text)
-        if numbers:
-            return Parsed(str(int(numbers[-1])), "number")
-        return Parsed(None, "none", "no integer in the response")
-
-
-_MOVE = re.compile(
-    r"(?<![\w/-])(?:[O0]-[O0](?:-[O0])?|[KQRBN]?[a-h]?[1-8]?[x:-]?[a-h][1-8](?:=?[QRBNqrbn])?)[+#]?(?![\w-])"
-)
-_UCI = re.compile(r"[a-h][1-8][a-h][1-8][qrbn]?")
-_MOVE_NUMBER = re.compile(r"\b(\d+)\.+\s*$")
-_PUSH = re.compile(r"\b(?:push(?:es|ing)?|plays?|playing|pawn(?:\s+to)?)\s+$", re.I)
-
-
-class _MoveReader:
-    """chess_puzzle: legal moves (SAN or UCI) given a FEN, else UCI-shaped moves; answers in UCI."""
-
-    sentences = False
-
-    def __init__(self, fen: str | None):
-        self.board = chess.Board(fen) if fen else None
-        pattern = _MOVE if self.board else re.compile(rf"(?<!\w){_UCI.pattern}(?!\w)", re.I)
-        self.finders = {e: [(pattern, lambda m, e=e: self._move(m, e), True)] for e in (True, False)}
-
-    def _move(self, m: re.Match[str], explicit: bool) -> str | None:
-        token = m.group().rstrip("+#")
-        number = _MOVE_NUMBER.search(m.string, 0, m.start())
-        line = m.string[m.string.rfind("\n", 0, m.start()) + 1 : m.start()]
-        if number and int(number.group(1)) > 1 and re.search(rf"\b{int(number.group(1)) - 1}\.", line):
-            return None  # a later move of a line ("1. Rh8+ Kg7 2. Rh7#"): the answer is the first
-        if self.board is None:
-            return token.lower()
-        pushed = number or m.group() != token or _PUSH.search(m.string, 0, m.start())
-        if not explicit and re.fullmatch(r"[a-h][1-8]", token) and not pushed:
-            return None  # a bare square in prose is a square, not a pawn move
-        try:  # python-chess reads SAN leniently: "Rh8#", "Rf8-h8", "f8h8", "e7e8=Q", "O-O" all parse
-            return self.board.parse_san(token.replace("0", "O")).uci()
-        except ValueError:  # illegal, ambiguous or not a move
-            return None
-
-    def moves(self, text: str, explicit: bool) -> list[_Mention]:
-        return [m for m in _mentions(text, self.finders[explicit], before=False) if not m.negated]
-
-    def read(self, text: str, explicit: bool) -> list[str]:
-        return [m.value for m in self.moves(text, explicit)[:1]]
-
-    def fallback(self, text: str) -> Parsed:
-        moves = self.moves(text, False)
-        if not moves:
-            return Parsed(None, "none", "no legal move mentioned" if self.board else "no UCI move mentioned")
-        uci = self.board is None or _UCI.fullmatch(moves[-1].token.lower().rstrip("+#"))
-        return Parsed(moves[-1].value, "chess_uci" if uci else "chess_san")
-
-
-_Reader = _ChoiceReader | _FlowReader | _MoveReader
-_FREE_FORM: dict[str, Callable[[Mapping[str, Any]], _Reader]] = {
-    "graph_maxflow": lambda fields: _FlowReader(),
-    "chess_puzzle": lambda fields: _MoveReader(fields.get("fen")),
-}
 
 
 # --- the rules -------------------------------------------------------------------------------------
@@ -407,13 +61,13 @@ def _check_task(task_name: str) -> None:
         raise ValueError(f"unknown task {task_name!r}; choose from {', '.join(sorted(TASKS))}")
 
 
-def _reader(task_name: str, choices: Sequence[str], fields: Mapping[str, Any]) -> _Reader:
+def _reader(task_name: str, choices: Sequence[str], fields: Mapping[str, Any]) -> Reader:
     _check_task(task_name)
-    if task_name in _FREE_FORM:
-        return _FREE_FORM[task_name](fields)
+    if task_name in FREE_FORM:
+        return FREE_FORM[task_name](fields)
     if not choices:
         raise ValueError(f"{task_name} is a multiple-choice task: pass its choices")
-    return _ChoiceReader(task_name, choices, issubclass(TASKS[task_name], LetteredChoiceTask))
+    return ChoiceReader(task_name, choices, issubclass(TASKS[task_name], LetteredChoiceTask))
 
 
 def _boxed(text: str) -> list[str]:
@@ -444,7 +98,7 @@ def _names(values: Sequence[str]) -> str:
     return " and ".join(repr(v) for v in values)
 
 
-def _decide(reader: _Reader, text: str, explicit: bool) -> list[str]:
+def _decide(reader: Reader, text: str, explicit: bool) -> list[str]:
     """The answers a text names; of several, those in its conclusion ("..., so it is odd") if that is one."""
     found = reader.read(text, explicit)
     if len(found) > 1:
@@ -469,16 +123,16 @@ def explain_answer(
     explicit = (("boxed", _boxed(response_text)), ("answer_line", _answer_lines(response_text)))
     for method, spans in (*explicit, ("bold", _bold_near_end(response_text))):
         for span in reversed(spans):
-            found = _decide(reader, _plain(span), True)
+            found = _decide(reader, plain(span), True)
             if len(found) == 1:
                 return Parsed(found[0], method)
             if found:
                 return Parsed(None, method, f"ambiguous: the {method} {span.strip()!r} names {_names(found)}")
-    plain = _plain(response_text)
+    text = plain(response_text)
     if not reader.sentences:
-        return reader.fallback(plain)
-    lines = [line for line in plain.splitlines() if line.strip()]
-    sentences = [s for s in re.split(r"\n+|(?<=[.!?])\s+", plain) if s.strip()]
+        return reader.fallback(text)
+    lines = [line for line in text.splitlines() if line.strip()]
+    sentences = [s for s in re.split(r"\n+|(?<=[.!?])\s+", text) if s.strip()]
     ambiguous: str | None = None
     for method, chunk in (
         *(("final_line", x) for x in lines[-1:]),
@@ -493,7 +147,7 @@ def explain_answer(
             return Parsed(None, method, f"uncommitted: hedges between {_names(found)} in {chunk.strip()!r}")
         if found and ambiguous is None:
             ambiguous = f"ambiguous: the last conclusion {chunk.strip()!r} mentions both {_names(found)}"
-    return Parsed(None, "none", ambiguous) if ambiguous else reader.fallback(plain)
+    return Parsed(None, "none", ambiguous) if ambiguous else reader.fallback(text)
 
 
 def parse_answer(
