@@ -16,7 +16,17 @@ from typing import Any, Literal
 
 from PIL import Image
 
-__all__ = ["TextPart", "ImagePart", "Message", "GenerationParams", "ChatRequest", "Usage", "ChatResponse"]
+__all__ = [
+    "TextPart",
+    "ImagePart",
+    "AudioPart",
+    "VideoPart",
+    "Message",
+    "GenerationParams",
+    "ChatRequest",
+    "Usage",
+    "ChatResponse",
+]
 
 Role = Literal["system", "user", "assistant"]
 
@@ -64,7 +74,66 @@ class ImagePart:
         return hashlib.sha256(self.png()).hexdigest()
 
 
-Part = TextPart | ImagePart
+def _bytes(data: bytes | Path | str, what: str) -> bytes:
+    if isinstance(data, bytes):
+        return data
+    path = Path(data)
+    if not path.is_file():
+        raise FileNotFoundError(f"{what} part {path} does not exist")
+    return path.read_bytes()
+
+
+@dataclass(frozen=True)
+class AudioPart:
+    """Sound as WAV (bytes or a path), sent as OpenAI's ``input_audio``."""
+
+    audio: bytes | Path | str
+
+    def wav(self) -> bytes:
+        return _bytes(self.audio, "audio")
+
+    def base64(self) -> str:
+        return base64.b64encode(self.wav()).decode()
+
+    def digest(self) -> str:
+        return hashlib.sha256(self.wav()).hexdigest()
+
+
+@dataclass(frozen=True)
+class VideoPart:
+    """A short video: its frames, which every image-capable API takes, and optionally the MP4, which
+    servers with video input (e.g. vLLM's ``video_url``) take whole."""
+
+    frames: tuple[ImagePart, ...]
+    mp4: bytes | Path | str | None = None
+
+    def __post_init__(self) -> None:
+        if not self.frames:
+            raise ValueError("a video part needs at least one frame")
+
+    @classmethod
+    def from_mp4(cls, data: bytes) -> VideoPart:
+        """Frames decoded from MP4 bytes (how ``modgap serve`` reads a ``video_url``)."""
+        import imageio.v3 as iio
+
+        frames = iio.imread(data, index=None, extension=".mp4")
+        return cls(tuple(ImagePart(Image.fromarray(f)) for f in frames), data)
+
+    def mp4_bytes(self) -> bytes:
+        if self.mp4 is None:
+            raise ValueError("this video part has frames only, no MP4 to send as a video_url")
+        return _bytes(self.mp4, "video")
+
+    def data_url(self) -> str:
+        return "data:video/mp4;base64," + base64.b64encode(self.mp4_bytes()).decode()
+
+    def digest(self) -> str:
+        return hashlib.sha256("".join(f.digest() for f in self.frames).encode()).hexdigest()
+
+
+Part = TextPart | ImagePart | AudioPart | VideoPart
+MEDIA = {ImagePart: "image", AudioPart: "audio", VideoPart: "video"}
+"""Each non-text part's kind, as error messages and capability checks name it."""
 
 
 @dataclass(frozen=True)
@@ -91,9 +160,14 @@ class Message:
     def has_images(self) -> bool:
         return any(isinstance(p, ImagePart) for p in self.parts)
 
+    @property
+    def media(self) -> set[str]:
+        """The kinds of non-text parts: some of image, audio, video."""
+        return {MEDIA[type(p)] for p in self.parts if type(p) in MEDIA}
+
 
 def _part(content: str | Image.Image | Path | Part) -> Part:
-    if isinstance(content, TextPart | ImagePart):
+    if isinstance(content, TextPart | ImagePart | AudioPart | VideoPart):
         return content
     if isinstance(content, str):
         return TextPart(content)
@@ -135,13 +209,15 @@ class ChatRequest:
             raise ValueError("a chat request needs at least one message")
 
     def canonical(self) -> dict[str, Any]:
-        """A JSON-able form with images replaced by their PNG digests (the cache key's content)."""
+        """A JSON-able form with media replaced by content digests (the cache key's content)."""
         return {
             "messages": [
                 {
                     "role": m.role,
                     "parts": [
-                        {"text": p.text} if isinstance(p, TextPart) else {"image_sha256": p.digest()}
+                        {"text": p.text}
+                        if isinstance(p, TextPart)
+                        else {f"{MEDIA[type(p)]}_sha256": p.digest()}
                         for p in m.parts
                     ],
                 }  # fmt: skip

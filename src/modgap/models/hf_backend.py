@@ -8,16 +8,28 @@ call per batch of equal decoding parameters); the model runs in a worker thread 
 from __future__ import annotations
 
 import asyncio
+import io
 import threading
 import time
+import wave
 from itertools import groupby
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 
 from modgap.models.cache import ResponseCache
-from modgap.models.chat import ChatRequest, ChatResponse, ImagePart, Message, Usage
+from modgap.models.chat import (
+    AudioPart,
+    ChatRequest,
+    ChatResponse,
+    ImagePart,
+    Message,
+    Part,
+    TextPart,
+    Usage,
+)
 from modgap.models.loading import load_pretrained
 
 __all__ = ["HFBackend"]
@@ -104,11 +116,28 @@ class HFBackend:
             for row, n in zip(new, prompt_lengths, strict=True)
         ]
 
+    @property
+    def accepts(self) -> set[str]:
+        """What its processor reads: images for every VLM, audio and video where it has their processors."""
+        processor = self.loaded.processor
+        if processor is None:
+            return set()
+        extra = {"audio": ("feature_extractor", "audio_processor"), "video": ("video_processor",)}
+        return {"image"} | {
+            kind for kind, attrs in extra.items() if any(hasattr(processor, a) for a in attrs)
+        }
+
     def _check(self, request: ChatRequest) -> None:
-        if not self.multimodal and any(m.has_images for m in request.messages):
+        missing = set().union(*(m.media for m in request.messages)) - self.accepts
+        if missing:
+            what = (
+                "a text-only model"
+                if not self.multimodal
+                else f"a model of {', '.join(sorted(self.accepts))}"
+            )
             raise ValueError(
-                f"{self.name} is a text-only model and cannot read image parts; "
-                "use an image-text-to-text model or a text representation"
+                f"{self.name} does not accept {' or '.join(sorted(missing))} input ({what}); "
+                "choose representations it can read"
             )
 
     def _encode(self, conversations: list[list[dict[str, Any]]]) -> Any:
@@ -162,10 +191,20 @@ def _conversation(request: ChatRequest, multimodal: bool) -> list[dict[str, Any]
 
 
 def _content(message: Message) -> list[dict[str, Any]]:
-    return [
-        {"type": "image", "image": p.pil()} if isinstance(p, ImagePart) else {"type": "text", "text": p.text}
-        for p in message.parts
-    ]
+    return [_hf_part(p) for p in message.parts]
+
+
+def _hf_part(part: Part) -> dict[str, Any]:
+    """A part as processors' chat templates take it (audio as a float waveform, video as frames)."""
+    if isinstance(part, TextPart):
+        return {"type": "text", "text": part.text}
+    if isinstance(part, ImagePart):
+        return {"type": "image", "image": part.pil()}
+    if isinstance(part, AudioPart):
+        with wave.open(io.BytesIO(part.wav())) as w:
+            pcm = np.frombuffer(w.readframes(w.getnframes()), dtype=np.int16)
+        return {"type": "audio", "audio": pcm.astype(np.float32) / 32768}
+    return {"type": "video", "video": [f.pil() for f in part.frames]}
 
 
 def _eos_ids(model: Any, tokenizer: Any) -> set[int]:

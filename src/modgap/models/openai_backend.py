@@ -16,28 +16,43 @@ import openai
 from openai import AsyncOpenAI
 
 from modgap.models.cache import ResponseCache
-from modgap.models.chat import ChatRequest, ChatResponse, TextPart, Usage
+from modgap.models.chat import AudioPart, ChatRequest, ChatResponse, ImagePart, Part, TextPart, Usage
 from modgap.models.retry import RetryPolicy, call_with_retries
 from modgap.models.spec import DEFAULT_OPENAI_URL, ModelSpec
 
 __all__ = ["OpenAIBackend", "to_openai_messages", "should_retry"]
 
 
-def to_openai_messages(request: ChatRequest) -> list[dict[str, Any]]:
-    """Text-only messages as plain strings (what every server accepts), others as content parts."""
+def to_openai_messages(request: ChatRequest, video_as: str = "frames") -> list[dict[str, Any]]:
+    """Text-only messages as plain strings (what every server accepts), others as content parts.
+
+    Audio goes as ``input_audio`` (base64 WAV); a video as its frames (``image_url`` parts, what
+    GPT-4o-style APIs take) or, with ``video_as="video_url"``, as one MP4 data URL (vLLM and others).
+    """
+    if video_as not in VIDEO_AS:
+        raise ValueError(f"video_as must be one of {VIDEO_AS}, got {video_as!r}")
     out = []
     for m in request.messages:
-        if not m.has_images:
+        if not m.media:
             out.append({"role": m.role, "content": m.text})
-            continue
-        parts = [
-            {"type": "text", "text": p.text}
-            if isinstance(p, TextPart)
-            else {"type": "image_url", "image_url": {"url": p.data_url()}}
-            for p in m.parts
-        ]
-        out.append({"role": m.role, "content": parts})
+        else:
+            out.append({"role": m.role, "content": [x for p in m.parts for x in _content(p, video_as)]})
     return out
+
+
+VIDEO_AS = ("frames", "video_url")
+
+
+def _content(part: Part, video_as: str) -> list[dict[str, Any]]:
+    if isinstance(part, TextPart):
+        return [{"type": "text", "text": part.text}]
+    if isinstance(part, ImagePart):
+        return [{"type": "image_url", "image_url": {"url": part.data_url()}}]
+    if isinstance(part, AudioPart):
+        return [{"type": "input_audio", "input_audio": {"data": part.base64(), "format": "wav"}}]
+    if video_as == "video_url":
+        return [{"type": "video_url", "video_url": {"url": part.data_url()}}]
+    return [x for frame in part.frames for x in _content(frame, video_as)]
 
 
 def should_retry(e: BaseException) -> bool:
@@ -68,6 +83,7 @@ class OpenAIBackend:
         retry: RetryPolicy | None = None,
         cache: ResponseCache | None = None,
         seed: int = 0,
+        video_as: str = "frames",
     ):
         if spec.kind != "openai":
             raise ValueError(f"OpenAIBackend needs an openai:… spec, got {spec}")
@@ -76,8 +92,13 @@ class OpenAIBackend:
         key = os.environ.get(api_key_env)
         if not key and spec.base_url == DEFAULT_OPENAI_URL:
             raise ValueError(f"set the environment variable {api_key_env} to your API key")
+        if video_as not in VIDEO_AS:
+            raise ValueError(f"video_as must be one of {VIDEO_AS}, got {video_as!r}")
         self.spec = spec
+        self.video_as = video_as
         self.name = str(spec)
+        # the same request sent another way may be answered differently: cache them apart
+        self._cache_name = self.name if video_as == "frames" else f"{self.name}#{video_as}"
         self.concurrency = concurrency
         self.retry = retry or RetryPolicy()
         self.cache = cache
@@ -97,7 +118,7 @@ class OpenAIBackend:
         return f"OpenAIBackend({self.spec}, concurrency={self.concurrency})"
 
     async def generate(self, request: ChatRequest) -> ChatResponse:
-        model = self.name
+        model = self._cache_name
         if self.cache is not None and (hit := self.cache.get(model, request)) is not None:
             return hit
         loop = asyncio.get_running_loop()
@@ -132,7 +153,7 @@ class OpenAIBackend:
         extra = {"seed": p.seed} if p.seed is not None else {}
         return self._client.chat.completions.create(
             model=self.spec.name,
-            messages=to_openai_messages(request),
+            messages=to_openai_messages(request, self.video_as),
             max_tokens=p.max_tokens,
             temperature=p.temperature,
             top_p=p.top_p,

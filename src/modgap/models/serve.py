@@ -24,7 +24,15 @@ from PIL import Image, UnidentifiedImageError
 from pydantic import BaseModel, ConfigDict
 
 from modgap.models.backend import ChatBackend
-from modgap.models.chat import ChatRequest, GenerationParams, ImagePart, Message, TextPart
+from modgap.models.chat import (
+    AudioPart,
+    ChatRequest,
+    GenerationParams,
+    ImagePart,
+    Message,
+    TextPart,
+    VideoPart,
+)
 
 __all__ = ["make_app", "serve", "BackgroundServer", "free_port"]
 
@@ -33,10 +41,17 @@ class _ImageURL(BaseModel):
     url: str
 
 
+class _InputAudio(BaseModel):
+    data: str
+    format: Literal["wav"]
+
+
 class _Part(BaseModel):
-    type: Literal["text", "image_url"]
+    type: Literal["text", "image_url", "input_audio", "video_url"]
     text: str | None = None
     image_url: _ImageURL | None = None
+    input_audio: _InputAudio | None = None
+    video_url: _ImageURL | None = None
 
 
 class _Message(BaseModel):
@@ -62,28 +77,51 @@ class BadRequest(ValueError):
     """A request the server understood but cannot serve; answered with HTTP 400 and this message."""
 
 
-def _image(url: str) -> Image.Image:
-    head, _, data = url.partition(",")
-    if not (head.startswith("data:image/") and head.endswith(";base64")):
-        raise BadRequest("image_url must be a base64 data URL (data:image/…;base64,…); URLs are not fetched")
+def _decode(data: str, field: str) -> bytes:
     try:
-        return Image.open(io.BytesIO(base64.b64decode(data, validate=True))).convert("RGB")
-    except (binascii.Error, UnidentifiedImageError, OSError) as e:
+        return base64.b64decode(data, validate=True)
+    except binascii.Error as e:
+        raise BadRequest(f"{field} is not valid base64: {e}") from None
+
+
+def _data_url(url: str, kind: str, field: str) -> bytes:
+    head, _, data = url.partition(",")
+    if not (head.startswith(f"data:{kind}/") and head.endswith(";base64")):
+        raise BadRequest(f"{field} must be a base64 data URL (data:{kind}/…;base64,…); URLs are not fetched")
+    return _decode(data, field)
+
+
+def _image(url: str) -> Image.Image:
+    try:
+        return Image.open(io.BytesIO(_data_url(url, "image", "image_url"))).convert("RGB")
+    except (UnidentifiedImageError, OSError) as e:
         raise BadRequest(f"image_url does not hold a readable image: {e}") from None
+
+
+def _video(url: str) -> VideoPart:
+    try:
+        return VideoPart.from_mp4(_data_url(url, "video", "video_url"))
+    except (OSError, ValueError) as e:
+        raise BadRequest(f"video_url does not hold a readable MP4: {e}") from None
+
+
+def _media(p: _Part) -> ImagePart | AudioPart | VideoPart:
+    payload = getattr(p, p.type)
+    if payload is None:
+        raise BadRequest(f"a {p.type} part needs a {p.type} object")
+    if p.type == "image_url":
+        return ImagePart(_image(payload.url))
+    if p.type == "input_audio":
+        return AudioPart(_decode(payload.data, "input_audio.data"))
+    return _video(payload.url)
 
 
 def _message(m: _Message) -> Message:
     if isinstance(m.content, str):
         return Message(m.role, (TextPart(m.content),))
-    parts = []
-    for p in m.content:
-        if p.type == "text":
-            parts.append(TextPart(p.text or ""))
-        elif p.image_url is None:
-            raise BadRequest("an image_url part needs an image_url object")
-        else:
-            parts.append(ImagePart(_image(p.image_url.url)))
-    return Message(m.role, tuple(parts))
+    return Message(
+        m.role, tuple(TextPart(p.text or "") if p.type == "text" else _media(p) for p in m.content)
+    )
 
 
 def to_chat_request(body: _Completion) -> ChatRequest:
