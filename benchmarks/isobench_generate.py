@@ -35,7 +35,7 @@ def main() -> None:
         table.add_column(col, justify="left" if col == "task" else "right")
     for name in TASKS:
         start = time.perf_counter()
-        pngs = [len(png) for _, png in generate([name], a.n, a.seed, workers=1)]
+        pngs = [len(files[r.image]) for r, files in generate([name], a.n, a.seed, workers=1)]
         dt = time.perf_counter() - start
         table.add_row(
             name, f"{a.n / dt:.1f}", f"{1000 * dt / a.n:.0f}", f"{sum(pngs) / len(pngs) / 1024:.0f}"

@@ -133,7 +133,7 @@ def test_resuming_with_another_model_is_refused(suite, tmp_path):
 
 def test_a_text_only_model_is_refused_image_jobs_up_front(suite, tmp_path):
     backend = MockBackend()
-    backend.multimodal = False
+    backend.accepts = set()
     with pytest.raises(ValueError, match="text-only"):
         run_bench(backend, suite, tmp_path, ["text", "image"], ["direct"])
 

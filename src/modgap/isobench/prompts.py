@@ -6,10 +6,10 @@ the answer choices and ask for a final ``Answer: …`` line, which :func:`parse_
 
 - ``direct``: the problem in one representation, answer only.
 - ``cot``: the same, thinking step by step first.
-- ``eta`` (Extract-Then-Answer): transcribe the image into the task's first text form, then answer
-  from that transcription alone.
+- ``eta`` (Extract-Then-Answer): transcribe the image (or text image, audio, video) into the task's first
+  text form, then answer from that transcription alone.
 - ``isocb`` (IsoCombination): instruction, definition, the image and every text form, output format.
-- ``isosp`` (IsoScratchPad): describe the image, then answer from the description alone, no image.
+- ``isosp`` (IsoScratchPad): describe the image (or audio, video), then answer from the description alone.
 """
 
 from __future__ import annotations
@@ -21,15 +21,17 @@ from pathlib import Path
 import chess
 from PIL import Image
 
-from modgap.isobench.task import IMAGE, TASKS, Instance
+from modgap.isobench.task import AUDIO, IMAGE, MEDIA, TASKS, TEXT_IMAGE, VIDEO, Instance
 from modgap.isobench.tasks._choices import LETTERS, LetteredChoiceTask
 from modgap.models import ChatRequest, GenerationParams, Message
+from modgap.models.chat import Part
 
 __all__ = ["STRATEGIES", "TaskPrompt", "TASK_PROMPTS", "Plan", "plan", "question", "answer_format"]
 
 STRATEGIES = ("direct", "cot", "eta", "isocb", "isosp")
-IMAGE_ONLY = ("eta", "isosp")
-"""Strategies that start from the image and so have no text-representation variant."""
+TWO_STEP = ("eta", "isosp")
+"""Strategies that start from a non-text representation (image, text image, audio or video), turn it
+into text, then answer from that text alone."""
 
 
 @dataclass(frozen=True)
@@ -100,7 +102,11 @@ _FORMS = {
     "description": "in words",
     "netlist": "as a SPICE netlist",
     IMAGE: "in the image",
+    TEXT_IMAGE: "as an image of its text",
+    AUDIO: "spoken in the audio",
+    VIDEO: "in the video",
 }
+_SOURCES = {IMAGE: "the image", TEXT_IMAGE: "the image", AUDIO: "the audio", VIDEO: "the video"}
 
 
 def question(instance: Instance) -> str:
@@ -138,7 +144,11 @@ class Plan:
     then: Callable[[str], Plan] | None = None
 
 
-def _ask(params: GenerationParams, *content: str | Image.Image | Path) -> ChatRequest:
+Shown = str | Image.Image | Path | Part
+"""What a representation puts in a prompt: its text, or a media part (image, audio, video)."""
+
+
+def _ask(params: GenerationParams, *content: Shown) -> ChatRequest:
     return ChatRequest((Message.make("user", *content),), params)
 
 
@@ -150,35 +160,43 @@ def _tail(instance: Instance, strategy: str) -> str:
 def plan(
     instance: Instance,
     text: dict[str, str],
-    image: Image.Image | Path,
+    media: dict[str, Shown],
     representation: str,
     strategy: str,
     params: GenerationParams,
 ) -> Plan:
     """The calls that show ``instance`` as ``representation`` under ``strategy``.
 
-    ``text`` holds the instance's text forms (the ones isocb combines; eta transcribes into the first);
-    the image-based strategies ignore ``representation``.
+    ``text`` holds the instance's text forms (the ones isocb combines; eta transcribes into the first),
+    ``media`` its non-text representations (an image path or part, an audio or video part). ``eta`` and
+    ``isosp`` start from the medium ``representation`` names; ``isocb`` always combines the image.
     """
     subject, definition = TASK_PROMPTS[instance.task].subject, TASK_PROMPTS[instance.task].definition
     if strategy in ("direct", "cot"):
-        shown = image if representation == IMAGE else text[representation]
+        shown = text[representation] if representation in text else media[representation]
         intro = f"Below is {subject}, given {_FORMS[representation]}.\n\n"
         return Plan(_ask(params, intro, shown, _tail(instance, strategy)))
     if strategy == "isocb":
         head = f"Below is {subject}, given in several equivalent ways.\n{definition}"
         forms = "".join(f"\n\nThe same, {_FORMS[r]}:\n{t}" for r, t in text.items())
-        return Plan(_ask(params, f"{head}\n\nAs an image:\n", image, forms + _tail(instance, "direct")))
-    if strategy in IMAGE_ONLY:
+        return Plan(
+            _ask(params, f"{head}\n\nAs an image:\n", media[IMAGE], forms + _tail(instance, "direct"))
+        )
+    if strategy in TWO_STEP:
+        if representation not in MEDIA:
+            raise ValueError(f"{strategy} starts from an image, audio or video, not from {representation!r}")
         if strategy == "eta":
             target = _FORMS[next(iter(text))]
             ask, given = f"Transcribe it exactly {target}; output only the transcription.", f"given {target}"
         else:
             ask = f"Describe everything in it needed to answer, without answering: {question(instance)}"
-            given = "described from an image"
+            given = f"described from {_SOURCES[representation]}"
 
         def answer(reply: str) -> Plan:
             return Plan(_ask(params, f"Below is {subject}, {given}.\n\n{reply}" + _tail(instance, "direct")))
 
-        return Plan(_ask(params, f"The image shows {subject}. {ask}", image), answer)
+        source = _SOURCES[representation]
+        return Plan(
+            _ask(params, f"{source.capitalize()} presents {subject}. {ask}", media[representation]), answer
+        )
     raise ValueError(f"unknown strategy {strategy!r}; choose from {', '.join(STRATEGIES)}")

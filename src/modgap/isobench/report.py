@@ -183,6 +183,36 @@ def _comparison_table(analyses: dict[str, Analysis], kind: str, title: str) -> T
     return _side_by_side(title, ["scope", "strategy", "representation"], cells, note)
 
 
+def _omni_tables(analyses: dict[str, Analysis]) -> list[Table]:
+    """The Omni×R layout: per model, text then each modality and its ETA, accuracy and gap vs text."""
+    omni = {m: a.omni("all") for m, a in analyses.items()}
+    columns = merge_orders([(c.representation, c.strategy) for c in cs] for cs in omni.values())
+    if not columns:
+        return []
+    rows = []
+    for m, cs in omni.items():
+        by = {(c.representation, c.strategy): c for c in cs}
+        text = next((c.base for c in cs), None)
+        cells = [
+            f"{_pct(c.this.value)} ({_pct(c.paired.diff, True)}{'*' * (c.paired.p < 0.05)})"
+            if (c := by.get(k))
+            else "—"
+            for k in columns
+        ]
+        rows.append([m, _pct(text.value) if text else "—", *cells])
+    heads = [f"{rep}{'' if s == 'direct' else f' {s.upper()}'}" for rep, s in columns]
+    note = "Accuracy % (gap vs each task's best text form on the same instances; * McNemar p < 0.05)."
+    return [
+        Table(
+            "Omni-modal: the same items as text, image, audio and video",
+            ["model", "text", *heads],
+            rows,
+            note,
+        ),
+        _comparison_table(analyses, "omni", "Omni-modal gaps vs text by task and domain"),
+    ]
+
+
 def _counts_table(analyses: dict[str, Analysis]) -> Table:
     totals: dict[tuple[str, str], list[int]] = {}
     for m, a in analyses.items():
@@ -206,6 +236,7 @@ def _tables(analyses: dict[str, Analysis]) -> list[Table]:
             analyses, "modality", "Modality gap: text − image (best: each task's best text form)"
         ),
         _comparison_table(analyses, "strategy", "Image-side strategies vs image-direct"),
+        *_omni_tables(analyses),
         _counts_table(analyses),
     ]
 

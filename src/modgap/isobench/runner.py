@@ -24,11 +24,15 @@ from typing import Any
 
 from modgap import __version__
 from modgap.isobench.parsing import Parsed, explain_answer, judge_answer
-from modgap.isobench.prompts import IMAGE_ONLY, STRATEGIES, plan
+from modgap.isobench.prompts import STRATEGIES, TWO_STEP, plan
 from modgap.isobench.results import CONFIG, RESULTS, read_results
 from modgap.isobench.suite import Record, load_suite
-from modgap.isobench.task import IMAGE, TASKS, Task
+from modgap.isobench.task import AUDIO, IMAGE, MEDIA, TASKS, TEXT_IMAGE, VIDEO, Task
 from modgap.models import ChatBackend, ChatRequest, GenerationParams
+from modgap.models.chat import AudioPart, ImagePart, Part, VideoPart
+
+_KIND = {IMAGE: "image", TEXT_IMAGE: "image", AUDIO: "audio", VIDEO: "video"}
+"""What a model must read for each modality (a text image is an image)."""
 
 __all__ = ["Job", "plan_jobs", "run_jobs", "run_bench", "prepare_run", "RunSummary"]
 
@@ -49,22 +53,40 @@ class Job:
 
 
 def plan_jobs(records: Iterable[Record], reps: Sequence[str], strategies: Sequence[str]) -> list[Job]:
-    """The jobs for ``reps`` (text form names and/or ``image``; ``text`` = every text form) and
-    ``strategies``; a representation a task lacks is skipped for that task."""
+    """The jobs for ``reps`` (text form names, ``text`` = every text form, and the modalities image,
+    text_image, audio, video) and ``strategies``; a text form a task lacks is skipped for that task.
+
+    eta and isosp run on each chosen modality (the image when none is chosen); isocb once per instance.
+    """
     unknown = [s for s in strategies if s not in STRATEGIES]
     if unknown:
         raise ValueError(f"unknown strategies {unknown}; choose from {', '.join(STRATEGIES)}")
+    modalities = [m for m in MEDIA if m in reps]
     jobs = []
     for record in records:
         forms = [r for r in _forms(record) if r in reps or "text" in reps]
         for strategy in strategies:
-            if strategy in IMAGE_ONLY:
-                jobs.append(Job(record, IMAGE, strategy))
+            if strategy in TWO_STEP:
+                jobs += [Job(record, m, strategy) for m in modalities or [IMAGE]]
             elif strategy == "isocb":
                 jobs.append(Job(record, "+".join([IMAGE, *(forms or _forms(record))]), strategy))
             else:
-                jobs += [Job(record, rep, strategy) for rep in [*forms, *([IMAGE] if IMAGE in reps else [])]]
+                jobs += [Job(record, rep, strategy) for rep in [*forms, *modalities]]
     return jobs
+
+
+def _media(record: Record, suite_dir: Path, representations: Iterable[str]) -> dict[str, Part]:
+    """The parts a job shows: images (and text images) as images, audio as WAV, video as frames + MP4."""
+    parts: dict[str, Part] = {}
+    for rep in (r for r in representations if r in MEDIA):
+        path = suite_dir / record.path(rep)
+        if rep == AUDIO:
+            parts[rep] = AudioPart(path)
+        elif rep == VIDEO:
+            parts[rep] = VideoPart(tuple(ImagePart(suite_dir / f) for f in record.frames), path)
+        else:
+            parts[rep] = ImagePart(path)
+    return parts
 
 
 def _forms(record: Record) -> list[str]:
@@ -147,7 +169,8 @@ async def _execute(
     inst, record = job.record.instance, job.record
     forms = job.representation.split("+")[1:] if job.strategy == "isocb" else _forms(record)
     text = {r: record.text[r] for r in forms}
-    step = plan(inst, text, suite_dir / record.image, job.representation, job.strategy, params)
+    media = _media(record, suite_dir, job.representation.split("+"))
+    step = plan(inst, text, media, job.representation, job.strategy, params)
     out: dict[str, Any] = {
         "key": job.key,
         "instance_id": inst.id,
@@ -255,11 +278,25 @@ def run_bench(
     """
     params = params or GenerationParams()
     jobs = plan_jobs(first_per_task(load_suite(suite), limit), reps, strategies)
-    if not getattr(backend, "multimodal", True) and any(IMAGE in j.representation for j in jobs):
+    accepts = getattr(backend, "accepts", None)  # known for local models; an API's is found by asking
+    needs = {_KIND[m] for j in jobs for m in j.representation.split("+") if m in _KIND}
+    if accepts is not None and needs - accepts:
         raise ValueError(
-            f"{backend.name} is a text-only model: choose text representations only (e.g. --reps text) "
-            "and the strategies direct or cot"
+            f"{backend.name} does not accept {' or '.join(sorted(needs - accepts))} input"
+            + (
+                " (a text-only model): choose text representations (--reps text) and direct or cot"
+                if not accepts
+                else ""
+            )
         )
+    missing = {
+        m
+        for j in jobs
+        for m in j.representation.split("+")
+        if m in MEDIA and m != IMAGE and m not in j.record.media
+    }
+    if missing:
+        raise ValueError(f"{suite} has no {', '.join(sorted(missing))}: generate it with --modalities")
     config = {
         "version": 1,
         "model": backend.name,

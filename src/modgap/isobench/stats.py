@@ -21,7 +21,7 @@ import numpy as np
 from scipy import stats
 
 from modgap.isobench.prompts import STRATEGIES
-from modgap.isobench.task import IMAGE, TASKS
+from modgap.isobench.task import IMAGE, MEDIA, TASKS
 
 __all__ = [
     "DOMAINS",
@@ -41,7 +41,9 @@ __all__ = [
 DOMAINS = ("math", "graph", "chess", "science")
 BASELINE = ("direct", IMAGE)
 """What every image-side strategy is compared with: the image asked directly."""
-KINDS = ("text", IMAGE, "image+text")
+KINDS = ("text", *MEDIA, "image+text")
+OMNI_STRATEGIES = ("direct", "eta", "isosp")
+"""The Omni×R table's variants of each non-text modality, each compared with the best text form."""
 
 NAN_CI = (math.nan, math.nan)
 
@@ -153,9 +155,9 @@ def compare_paired(
 
 
 def representation_kind(representation: str) -> str:
-    """``image``, ``text`` (any text form) or ``image+text`` (a combination such as ``image+latex``)."""
-    if representation == IMAGE:
-        return IMAGE
+    """``text`` for a text form, the modality itself for image/text_image/audio/video, or ``image+text``."""
+    if representation in MEDIA:
+        return representation
     return "image+text" if IMAGE in representation.split("+") else "text"
 
 
@@ -168,7 +170,7 @@ def _order(items: Iterable[str], preferred: Sequence[str]) -> list[str]:
 def _representations(reps: Iterable[str], tasks: Sequence[str]) -> list[str]:
     """Display order: the tasks' text forms as registered, the image, then the rest alphabetically."""
     forms = [f for t in tasks for f in (TASKS[t].text_representations if t in TASKS else ())]
-    return _order(reps, [*dict.fromkeys(forms), IMAGE])
+    return _order(reps, [*dict.fromkeys(forms), *MEDIA])
 
 
 @dataclass(frozen=True)
@@ -260,6 +262,10 @@ class Analysis:
             for c in self.comparisons
             if c.comparison == "modality" and c.representation == "best" and c.scope in scopes
         ]
+
+    def omni(self, scope: str = "all") -> list[Comparison]:
+        """Each non-text modality (and its ETA / scratchpad variants) against the best text form."""
+        return [c for c in self.comparisons if c.comparison == "omni" and c.scope == scope]
 
 
 def _num(x: float) -> float | None:
@@ -363,11 +369,20 @@ def _comparisons(
             head = (scope, name, "modality", strategy, rep, label)
             out.append(_compare(head, _side(cells, strategy, forms), image, (strategy, IMAGE), n_boot, seed))
 
+    text = {t: best[(t, "direct")] for t in tasks if (t, "direct") in best}
+    for rep in (r for r in MEDIA if r in reps and text):  # Omni×R: each modality (and its ETA) vs text
+        for strategy in (s for s in OMNI_STRATEGIES if s in strategies):
+            this = _side(cells, strategy, dict.fromkeys(tasks, rep))
+            if this:
+                head = (scope, name, "omni", strategy, rep, rep)
+                base_text = _side(cells, "direct", text)
+                out.append(_compare(head, this, base_text, ("direct", "best text"), n_boot, seed))
+
     base = _side(cells, BASELINE[0], dict.fromkeys(tasks, BASELINE[1]))
     for strategy in strategies if base else ():  # image-side strategies vs image-direct
         for rep in reps:
             this = _side(cells, strategy, dict.fromkeys(tasks, rep))
-            if this and (strategy, rep) != BASELINE and representation_kind(rep) != "text":
+            if this and (strategy, rep) != BASELINE and representation_kind(rep) in (IMAGE, "image+text"):
                 head = (scope, name, "strategy", strategy, rep, rep)
                 out.append(_compare(head, this, base, BASELINE, n_boot, seed))
     return out

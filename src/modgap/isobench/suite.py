@@ -1,7 +1,9 @@
 """Suites: many instances of many tasks, balanced, deduplicated, rendered, written to a folder.
 
 A suite folder holds ``instances.jsonl`` (one record per instance: the :class:`Instance` fields, its
-``text`` forms and the relative path of its ``image``) and ``images/<task>/<id>.png``.
+``text`` forms, the relative path of its ``image`` and of any other ``media``) and the files:
+``images/<task>/<id>.png``, and when asked for, ``text_images/<task>/<id>.png``, ``audio/<task>/<id>.wav``,
+``video/<task>/<id>.mp4`` with its frames in ``video/<task>/<id>/NNN.png``.
 
 Instance ``i`` of task ``t`` is drawn from ``Random(f"{seed}:{t}:{i}:{attempt}")`` and asked for answer
 class ``classes[i % len(classes)]``, so classes are balanced by construction and any instance can be
@@ -16,13 +18,32 @@ import os
 import random
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from modgap.isobench.task import IMAGE, TASKS, Instance, Task, create_task, png_bytes
+from modgap.isobench.task import (
+    AUDIO,
+    IMAGE,
+    MEDIA,
+    TASKS,
+    TEXT_IMAGE,
+    VIDEO,
+    Instance,
+    Task,
+    create_task,
+    png_bytes,
+)
 
-__all__ = ["ISOBENCH_SIZES", "Record", "generate", "write_suite", "load_suite", "resolve_tasks"]
+__all__ = [
+    "ISOBENCH_SIZES",
+    "Record",
+    "generate",
+    "write_suite",
+    "load_suite",
+    "resolve_tasks",
+    "check_modalities",
+]
 
 INSTANCES = "instances.jsonl"
 ISOBENCH_SIZES = {
@@ -47,9 +68,25 @@ class Record:
     instance: Instance
     text: dict[str, str]
     image: str  # path relative to the suite folder
+    media: dict[str, str] = field(default_factory=dict)
+    """Paths of the derived modalities the suite was made with (text_image, audio, video)."""
+    frames: tuple[str, ...] = ()
+    """Paths of the video's frames, in order (what chat APIs without video input are sent)."""
 
     def to_dict(self) -> dict[str, Any]:
-        return {**self.instance.to_dict(), "text": self.text, "image": self.image}
+        extra = {"media": self.media, "frames": list(self.frames)} if self.media else {}
+        return {**self.instance.to_dict(), "text": self.text, "image": self.image, **extra}
+
+    def path(self, representation: str) -> str:
+        """The file of a non-text representation; ValueError if the suite was made without it."""
+        if representation == IMAGE:
+            return self.image
+        if representation not in self.media:
+            raise ValueError(
+                f"instance {self.instance.id} has no {representation}: "
+                f"generate the suite with --modalities {representation}"
+            )
+        return self.media[representation]
 
 
 def resolve_tasks(spec: str | Sequence[str]) -> list[str]:
@@ -71,12 +108,45 @@ def _candidate(task: Task, seed: int, index: int, attempt: int) -> Instance:
     return task.sample(rng, classes[index % len(classes)])
 
 
-def _make(job: tuple[str, dict, int, int, int]) -> tuple[Instance, str, dict[str, str], bytes]:
-    name, config, seed, index, attempt = job
+Made = tuple[Instance, str, dict[str, str], dict[str, bytes], dict[str, str], tuple[str, ...]]
+"""A candidate: instance, dedup key, text forms, files by relative path, media paths, frame paths."""
+
+
+def _make(job: tuple[str, dict, int, int, int, tuple[str, ...]]) -> Made:
+    name, config, seed, index, attempt, modalities = job
     task = create_task(name, **config)
     inst = _candidate(task, seed, index, attempt)
     text = {rep: task.render_text(inst, rep) for rep in task.text_representations}
-    return inst, task.dedup_key(inst), text, png_bytes(task.render(inst, IMAGE))
+    stem = f"{name}/{inst.id}"
+    files = {f"images/{stem}.png": png_bytes(task.render(inst, IMAGE))}
+    media, frames = {}, ()
+    if TEXT_IMAGE in modalities:
+        from modgap.isobench.media import render_text_image
+
+        media[TEXT_IMAGE] = f"text_images/{stem}.png"
+        files[media[TEXT_IMAGE]] = png_bytes(render_text_image(task, inst))
+    if AUDIO in modalities:
+        from modgap.isobench.speech import render_audio
+
+        media[AUDIO] = f"audio/{stem}.wav"
+        files[media[AUDIO]] = render_audio(inst)
+    if VIDEO in modalities:
+        from modgap.isobench.media import render_video
+
+        mp4, images = render_video(task, inst)
+        media[VIDEO] = f"video/{stem}.mp4"
+        frames = tuple(f"video/{stem}/{i:03d}.png" for i in range(len(images)))
+        files |= {media[VIDEO]: mp4} | {path: png_bytes(f) for path, f in zip(frames, images, strict=True)}
+    return inst, task.dedup_key(inst), text, files, media, frames
+
+
+def check_modalities(modalities: Sequence[str]) -> tuple[str, ...]:
+    unknown = [m for m in modalities if m not in MEDIA]
+    if unknown:
+        raise ValueError(
+            f"unknown modalities {unknown}; choose from {', '.join(MEDIA)} (the image is always made)"
+        )
+    return tuple(modalities)
 
 
 def generate(
@@ -86,8 +156,11 @@ def generate(
     configs: dict[str, dict] | None = None,
     workers: int | None = None,
     on_item: Callable[[str], None] | None = None,
-) -> Iterable[tuple[Record, bytes]]:
-    """Yield (record, PNG bytes) for ``n`` (or ``n[task]``) instances per task, in task then index order."""
+    modalities: Sequence[str] = (IMAGE,),
+) -> Iterable[tuple[Record, dict[str, bytes]]]:
+    """Yield (record, its files by relative path) for ``n`` (or ``n[task]``) instances per task, in task
+    then index order. ``modalities`` adds text_image, audio and video files to the image."""
+    modalities = check_modalities(modalities)
     configs = configs or {}
     names = resolve_tasks(tasks)
     counts = {name: n[name] if isinstance(n, Mapping) else n for name in names}
@@ -99,7 +172,7 @@ def generate(
         for name in names:
             config = configs.get(name, {})
             create_task(name, **config)  # validate the config once, in the parent
-            jobs = [(name, config, seed, i, 0) for i in range(counts[name])]
+            jobs = [(name, config, seed, i, 0, modalities) for i in range(counts[name])]
             seen: set[str] = set()
             for i, made in enumerate(pool.map(_make, jobs, chunksize=max(1, len(jobs) // (4 * workers)))):
                 attempt = 0
@@ -110,10 +183,10 @@ def generate(
                             f"{name}: cannot find a new instance for index {i}; "
                             "widen the task's config or ask for fewer instances"
                         )
-                    made = _make((name, config, seed, i, attempt))
+                    made = _make((name, config, seed, i, attempt, modalities))
                 seen.add(made[1])
-                inst, _, text, png = made
-                yield Record(inst, text, f"images/{name}/{inst.id}.png"), png
+                inst, _, text, files, media, frames = made
+                yield Record(inst, text, f"images/{name}/{inst.id}.png", media, frames), files
                 if on_item:
                     on_item(name)
 
@@ -131,17 +204,25 @@ class _Inline:
         return map(fn, jobs)
 
 
-def write_suite(records: Iterable[tuple[Record, bytes]], out: Path, config: dict[str, Any]) -> int:
-    """Write ``config.json`` first, the images as they come, then ``instances.jsonl`` atomically."""
+def write_suite(
+    records: Iterable[tuple[Record, dict[str, bytes] | bytes]], out: Path, config: dict[str, Any]
+) -> int:
+    """Write ``config.json`` first, the files as they come, then ``instances.jsonl`` atomically.
+
+    Each record comes with its files by relative path, or with just its image's PNG bytes (what the
+    parquet and official-IsoBench readers give).
+    """
     out.mkdir(parents=True, exist_ok=True)
     (out / "config.json").write_text(json.dumps(config, indent=2, sort_keys=True) + "\n")
     tmp = out / (INSTANCES + ".tmp")
     count = 0
     with tmp.open("w") as f:
-        for record, png in records:
-            path = out / record.image
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(png)
+        for record, data in records:
+            files = data if isinstance(data, dict) else {record.image: data}
+            for relative, blob in files.items():
+                path = out / relative
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_bytes(blob)
             f.write(json.dumps(record.to_dict(), sort_keys=True) + "\n")
             count += 1
     tmp.replace(out / INSTANCES)
@@ -160,7 +241,8 @@ def load_suite(path: str | Path) -> list[Record]:
             continue
         try:
             d = json.loads(line)
-            records.append(Record(Instance.from_dict(d), dict(d["text"]), d["image"]))
+            media, frames = dict(d.get("media", {})), tuple(d.get("frames", ()))
+            records.append(Record(Instance.from_dict(d), dict(d["text"]), d["image"], media, frames))
         except (json.JSONDecodeError, KeyError, ValueError) as e:
             raise ValueError(f"{file}:{lineno}: not a suite record ({e})") from None
     return records

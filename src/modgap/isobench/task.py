@@ -23,7 +23,11 @@ from typing import Any, ClassVar, TypeVar
 from PIL import Image
 
 __all__ = [
+    "AUDIO",
     "IMAGE",
+    "MEDIA",
+    "TEXT_IMAGE",
+    "VIDEO",
     "Instance",
     "Task",
     "TaskConfig",
@@ -36,6 +40,10 @@ __all__ = [
 
 IMAGE = "image"
 """The name of the image representation every task has."""
+TEXT_IMAGE, AUDIO, VIDEO = "text_image", "audio", "video"
+"""Representations derived from a task's first text form: typeset into a PNG, spoken, shown as a video."""
+MEDIA = (IMAGE, TEXT_IMAGE, AUDIO, VIDEO)
+"""Every non-text representation, in the order reports show them."""
 
 
 @dataclass(frozen=True)
