@@ -10,7 +10,7 @@ from datasets import Image as ImageFeature
 from PIL import Image
 
 from modgap.isobench.export import FEATURES, from_parquet, to_dataset, to_parquet
-from modgap.isobench.suite import Record, load_suite, write_suite
+from modgap.isobench.suite import Record, generate, load_suite, write_suite
 from modgap.isobench.task import Instance, png_bytes
 
 
@@ -62,7 +62,7 @@ def test_parquet_round_trip(suite, tmp_path, name):
         f.is_file() for f in files
     )
     back = from_parquet(tmp_path / name)
-    assert [(r, png) for r, png in back] == records
+    assert [(r, files[r.image]) for r, files in back] == records
     reloaded = Dataset.from_parquet(str(files[0]))
     assert reloaded.features == FEATURES and reloaded[0]["id"] == records[0][0].instance.id
     out = tmp_path / f"again-{name}"
@@ -70,6 +70,16 @@ def test_parquet_round_trip(suite, tmp_path, name):
     assert [r.instance for r in load_suite(out)] == [r.instance for r, _ in records]
     assert (out / back[2][0].image).read_bytes() == records[2][1]
     assert pq.read_schema(files[0]).field("image").type.names == ["bytes", "path"]
+
+
+def test_derived_modalities_survive_a_parquet_round_trip(tmp_path):
+    suite, again = tmp_path / "suite", tmp_path / "again"
+    write_suite(generate(["physics"], 2, seed=0, workers=1, modalities=("text_image", "video")), suite, {})
+    to_parquet(suite, tmp_path / "s.parquet")
+    write_suite(from_parquet(tmp_path / "s.parquet"), again, {})
+    files = sorted(p.relative_to(suite) for p in suite.rglob("*") if p.is_file() and p.name != "config.json")
+    assert any(str(f).endswith(".mp4") for f in files) and any("text_images" in str(f) for f in files)
+    assert all((again / f).read_bytes() == (suite / f).read_bytes() for f in files)
 
 
 def test_from_parquet_rejects_foreign_or_tampered_files(suite, tmp_path):

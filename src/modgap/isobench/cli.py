@@ -31,16 +31,25 @@ def bench_generate(
     ] = "128",
     seed: Seed = 0,
     workers: Annotated[int, typer.Option(help="Processes (default: all cores).")] = 0,
+    modalities: Annotated[
+        str,
+        typer.Option(help="image, or 'all' / some of image,text_image,audio,video (audio needs espeak-ng)."),
+    ] = "image",
 ) -> None:
     """Generate a seeded suite: balanced, deduplicated instances with every text form and an image."""
-    from modgap.isobench.suite import ISOBENCH_SIZES, resolve_tasks
+    from modgap.isobench.suite import ISOBENCH_SIZES, check_modalities, resolve_tasks
+    from modgap.isobench.task import MEDIA
 
     try:
         names = resolve_tasks(tasks)
+        media = check_modalities(MEDIA if modalities == "all" else [m.strip() for m in modalities.split(",")])
+    except ValueError as e:
+        raise fail(e) from None
+    try:
         counts = ISOBENCH_SIZES if n == "isobench" else int(n)
     except ValueError as e:
         raise fail(ValueError(f"--n: {e}")) from None
-    count = make_suite(out, names, counts, seed, workers or None)
+    count = make_suite(out, names, counts, seed, workers or None, media)
     console.print(f"wrote {count:,} instances of {len(names)} task(s) to {out}/")
 
 
@@ -90,16 +99,30 @@ def bench_import(
     console.print(f"wrote {count:,} official instances to {out}/")
 
 
-def make_suite(out: Path, names: list[str], n: int | dict[str, int], seed: int, workers: int | None) -> int:
+def make_suite(
+    out: Path,
+    names: list[str],
+    n: int | dict[str, int],
+    seed: int,
+    workers: int | None,
+    modalities: tuple[str, ...] = ("image",),
+) -> int:
     """Generate and write a suite with a progress bar (shared by `bench generate` and `demo`)."""
     from modgap.isobench.suite import generate, write_suite
 
-    config = {"tasks": names, "n": n, "seed": seed, "modgap": __version__}
+    config = {"tasks": names, "n": n, "seed": seed, "modalities": list(modalities), "modgap": __version__}
     with progress() as bar:
         jobs = {
             name: bar.add_task(name, total=n if isinstance(n, int) else n[name], info="") for name in names
         }
-        records = generate(names, n, seed, workers=workers, on_item=lambda name: bar.advance(jobs[name]))
+        records = generate(
+            names,
+            n,
+            seed,
+            workers=workers,
+            on_item=lambda name: bar.advance(jobs[name]),
+            modalities=modalities,
+        )
         return write_suite(records, out, config)
 
 
@@ -109,7 +132,10 @@ def bench_run(
     suite: Annotated[Path, typer.Option(help="A suite folder (`modgap bench generate`).")],
     out: Annotated[Path, typer.Option(help="Run folder: config.json + results.jsonl.")],
     reps: Annotated[
-        str, typer.Option(help="Representations: text form names, 'text' (all), 'image', or 'all'.")
+        str,
+        typer.Option(
+            help="Text form names, 'text' (every form), image, text_image, audio, video; 'all' = text,image."
+        ),
     ] = "all",
     strategies: Annotated[str, typer.Option(help="Some of: direct, cot, eta, isocb, isosp.")] = "direct",
     concurrency: Annotated[int, typer.Option(help="Requests in flight at once.")] = 16,
@@ -126,6 +152,9 @@ def bench_run(
     resume: Annotated[bool, typer.Option(help="Keep finished records and retry failed ones.")] = True,
     limit: Annotated[int | None, typer.Option(help="Only the first N instances of each task.")] = None,
     device: Annotated[str, typer.Option(help="auto | cpu | cuda (local models).")] = "auto",
+    video_as: Annotated[
+        str, typer.Option(help="Send videos as 'frames' (images) or as one MP4 'video_url' (vLLM).")
+    ] = "frames",
 ) -> None:
     """Evaluate a model on a suite: one JSONL record per (instance, representation, strategy)."""
     import os
@@ -137,7 +166,7 @@ def bench_run(
         params = GenerationParams(max_tokens=max_tokens, temperature=temperature)
         store = None if no_cache else (cache or cache_dir() / "responses.sqlite")
         common = {"concurrency": concurrency, "api_key_env": api_key_env, "device": device, "cache": store}
-        backend = make_backend(model, **common)
+        backend = make_backend(model, video_as=video_as, **common)
         judge_backend = make_backend(judge, **common) if judge else None
     except (ValueError, FileNotFoundError, ImportError) as e:
         raise fail(e) from None
@@ -159,6 +188,8 @@ def bench_run(
         raise fail(e) from None
     console.print(_summary_table(summary, out))
     console.print(f"{summary.skipped} already done, {len(summary.records)} new, {summary.errors} errors")
+    for error in sorted({r["error"] for r in summary.records if r["error"]})[:3]:
+        console.print(f"[red]error:[/] {error}", soft_wrap=True)
     console.print(f"report: modgap bench report {out} --out {out}/report")
 
 

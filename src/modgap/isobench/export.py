@@ -7,11 +7,13 @@ One row per instance, with these columns (the schema is :data:`FEATURES`):
 * ``fields``, ``text``, ``meta``: JSON strings. ``text`` maps each text representation to its text. JSON
   rather than one column per representation because tasks have different representations (a column per
   name would be mostly empty) and because ``fields`` differ per task too; ``json.loads`` gives them back;
-* ``image``: a :class:`datasets.Image` holding the suite's PNG bytes unchanged.
+* ``image``: a :class:`datasets.Image` holding the suite's PNG bytes unchanged;
+* ``text_image`` (Image), ``audio`` (WAV bytes), ``video`` (MP4 bytes) and ``frames`` (a list of Images)
+  when the suite was made with those modalities, else empty.
 
 :func:`to_parquet` writes one file, or one ``<task>.parquet`` per task into a folder (the layout of the
-official set); :func:`from_parquet` reads either back as ``(Record, PNG bytes)`` pairs, ready for
-:func:`modgap.isobench.suite.write_suite`.
+official set); :func:`from_parquet` reads either back as ``(Record, files)`` pairs (files by their
+suite path), ready for :func:`modgap.isobench.suite.write_suite`.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from datasets import Dataset, Features, List, Value
 from datasets import Image as ImageFeature
 
 from modgap.isobench.suite import Record, load_suite
-from modgap.isobench.task import TASKS, Instance
+from modgap.isobench.task import AUDIO, TASKS, TEXT_IMAGE, VIDEO, Instance
 
 __all__ = ["FEATURES", "to_dataset", "to_parquet", "from_parquet"]
 
@@ -41,6 +43,10 @@ FEATURES = Features(
         "text": Value("string"),
         "meta": Value("string"),
         "image": ImageFeature(),
+        TEXT_IMAGE: ImageFeature(),
+        AUDIO: Value("binary"),
+        VIDEO: Value("binary"),
+        "frames": List(ImageFeature()),
     }
 )
 
@@ -49,8 +55,13 @@ def _dumps(value: Any) -> str:
     return json.dumps(value, sort_keys=True, ensure_ascii=False)
 
 
-def _row(record: Record, png: bytes) -> dict[str, Any]:
+def _row(record: Record, suite_dir: Path) -> dict[str, Any]:
     inst = record.instance
+
+    def read(path: str) -> bytes:
+        return (suite_dir / path).read_bytes()
+
+    media = {rep: read(path) for rep, path in record.media.items()}
     return {
         "id": inst.id,
         "task": inst.task,
@@ -60,7 +71,11 @@ def _row(record: Record, png: bytes) -> dict[str, Any]:
         "fields": _dumps(inst.fields),
         "text": _dumps(record.text),
         "meta": _dumps(inst.meta),
-        "image": {"bytes": png, "path": None},
+        "image": {"bytes": read(record.image), "path": None},
+        TEXT_IMAGE: {"bytes": media[TEXT_IMAGE], "path": None} if TEXT_IMAGE in media else None,
+        AUDIO: media.get(AUDIO),
+        VIDEO: media.get(VIDEO),
+        "frames": [{"bytes": read(f), "path": None} for f in record.frames],
     }
 
 
@@ -69,7 +84,7 @@ def _dataset(rows: Iterable[dict[str, Any]]) -> Dataset:
 
 
 def _rows(suite_dir: Path) -> list[tuple[str, dict[str, Any]]]:
-    return [(r.instance.task, _row(r, (suite_dir / r.image).read_bytes())) for r in load_suite(suite_dir)]
+    return [(r.instance.task, _row(r, suite_dir)) for r in load_suite(suite_dir)]
 
 
 def to_dataset(suite_dir: str | Path) -> Dataset:
@@ -93,7 +108,7 @@ def to_parquet(suite_dir: str | Path, out: str | Path) -> list[Path]:
     return list(groups)
 
 
-def _record(row: dict[str, Any], where: str) -> tuple[Record, bytes]:
+def _record(row: dict[str, Any], where: str) -> tuple[Record, dict[str, bytes]]:
     inst = Instance(
         task=row["task"],
         fields=json.loads(row["fields"]),
@@ -103,11 +118,24 @@ def _record(row: dict[str, Any], where: str) -> tuple[Record, bytes]:
     )
     if inst.id != row["id"]:
         raise ValueError(f"{where}: row {row['id']} does not match its fields (their id is {inst.id})")
-    return Record(inst, json.loads(row["text"]), f"images/{inst.task}/{inst.id}.png"), row["image"]["bytes"]
+    stem = f"{inst.task}/{inst.id}"
+    files = {f"images/{stem}.png": row["image"]["bytes"]}
+    paths = {TEXT_IMAGE: f"text_images/{stem}.png", AUDIO: f"audio/{stem}.wav", VIDEO: f"video/{stem}.mp4"}
+    blobs = {
+        TEXT_IMAGE: (row.get(TEXT_IMAGE) or {}).get("bytes"),
+        AUDIO: row.get(AUDIO),
+        VIDEO: row.get(VIDEO),
+    }
+    media = {rep: paths[rep] for rep, blob in blobs.items() if blob}
+    frames = tuple(f"video/{stem}/{i:03d}.png" for i in range(len(row.get("frames") or [])))
+    files |= {paths[rep]: blobs[rep] for rep in media}
+    files |= {path: f["bytes"] for path, f in zip(frames, row.get("frames") or [], strict=True)}
+    record = Record(inst, json.loads(row["text"]), f"images/{stem}.png", media, frames)
+    return record, files
 
 
-def from_parquet(path: str | Path) -> list[tuple[Record, bytes]]:
-    """Read a file or folder written by :func:`to_parquet` back as ``(Record, PNG bytes)`` pairs.
+def from_parquet(path: str | Path) -> list[tuple[Record, dict[str, bytes]]]:
+    """Read a file or folder written by :func:`to_parquet` back as ``(Record, files)`` pairs.
 
     A folder is read file by file in name order (so tasks come back alphabetically, each in suite order).
     """
@@ -118,7 +146,7 @@ def from_parquet(path: str | Path) -> list[tuple[Record, bytes]]:
     out = []
     for file in files:
         table = pq.read_table(file)
-        missing = set(FEATURES) - set(table.column_names)
+        missing = set(FEATURES) - set(table.column_names) - {TEXT_IMAGE, AUDIO, VIDEO, "frames"}
         if missing:
             raise ValueError(f"{file} is not a modgap suite export: missing columns {sorted(missing)}")
         out.extend(_record(row, str(file)) for row in table.to_pylist())

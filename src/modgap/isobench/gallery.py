@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 from collections.abc import Sequence
 from html import escape
 from pathlib import Path
 
 from modgap.isobench.suite import Record, load_suite
-from modgap.isobench.task import TASKS
+from modgap.isobench.task import AUDIO, TASKS, TEXT_IMAGE, VIDEO
 
 __all__ = ["write_gallery", "render_gallery"]
 
@@ -33,7 +34,8 @@ nav ul { columns: 3; padding-left: 20px; margin: 8px 0; }
 .head code { font-size: 13px; color: #57606a; }
 .answer { background: #dafbe1; border: 1px solid #4ac26b; border-radius: 6px; padding: 1px 8px; }
 .body { display: grid; grid-template-columns: minmax(0, 560px) minmax(0, 1fr); gap: 18px; }
-.body img { max-width: 100%; height: auto; border: 1px solid #d0d7de; border-radius: 4px; display: block; }
+.body img, .forms img, .forms video { max-width: 100%; height: auto; border: 1px solid #d0d7de;
+  border-radius: 4px; display: block; }
 .forms { display: flex; flex-direction: column; gap: 10px; min-width: 0; }
 .form h4 { margin: 0 0 3px; font-size: 13px; text-transform: uppercase; letter-spacing: .04em;
            color: #57606a; }
@@ -54,7 +56,24 @@ def _img(png: bytes, alt: str) -> str:
     return f'<img src="data:image/png;base64,{data}" alt="{escape(alt)}">'
 
 
-def _card(record: Record, png: bytes) -> str:
+_PLAYERS = {
+    TEXT_IMAGE: '<img src="{src}" alt="text image">',
+    AUDIO: '<audio controls preload="none" src="{src}"></audio>',
+    VIDEO: '<video controls preload="none" src="{src}"></video>',
+}
+
+
+def _media(record: Record, prefix: str) -> str:
+    """The derived modalities, linked (not inlined: a suite's audio runs to megabytes)."""
+    players = "".join(
+        f'<div class="form"><h4>{escape(rep)}</h4>{_PLAYERS[rep].format(src=escape(prefix + path))}</div>'
+        for rep, path in record.media.items()
+        if rep in _PLAYERS
+    )
+    return f'<div class="forms">{players}</div>' if players else ""
+
+
+def _card(record: Record, png: bytes, prefix: str = "") -> str:
     inst = record.instance
     forms = "".join(
         f'<div class="form"><h4>{escape(rep)}</h4><pre>{escape(text)}</pre></div>'
@@ -71,6 +90,7 @@ def _card(record: Record, png: bytes) -> str:
         f'<span>answer: <span class="answer">{escape(inst.answer)}</span></span></div>'
         f'<div class="body"><div>{_img(png, f"{inst.task} {inst.id}")}</div>'
         f'<div class="forms">{forms or "<em>no text forms</em>"}</div></div>'
+        + _media(record, prefix)
         + (f'<div class="choices">choices: {choices}</div>' if choices else "")
         + f"<details><summary>fields</summary><pre>{fields}</pre></details></section>"
     )
@@ -80,8 +100,11 @@ def _domain(task: str) -> str:
     return TASKS[task].domain if task in TASKS else ""
 
 
-def render_gallery(items: Sequence[tuple[Record, bytes]], title: str, counts: dict[str, int]) -> str:
-    """The HTML page for ``items`` (grouped by task in first-seen order); ``counts`` are the suite's sizes."""
+def render_gallery(
+    items: Sequence[tuple[Record, bytes]], title: str, counts: dict[str, int], prefix: str = ""
+) -> str:
+    """The HTML page for ``items`` (grouped by task in first-seen order); ``counts`` are the suite's sizes;
+    ``prefix`` leads from the page to the suite folder, for the audio and video players."""
     groups: dict[str, list[tuple[Record, bytes]]] = {}
     for record, png in items:
         groups.setdefault(record.instance.task, []).append((record, png))
@@ -91,7 +114,7 @@ def render_gallery(items: Sequence[tuple[Record, bytes]], title: str, counts: di
     )
     sections = "".join(
         f'<h2 id="task-{escape(t)}">{escape(t)} <small>{escape(_domain(t))}</small></h2>'
-        + "".join(_card(r, png) for r, png in g)
+        + "".join(_card(r, png, prefix) for r, png in g)
         for t, g in groups.items()
     )
     return (
@@ -104,7 +127,8 @@ def render_gallery(items: Sequence[tuple[Record, bytes]], title: str, counts: di
 
 
 def write_gallery(suite_dir: str | Path, out_html: str | Path, per_task: int = 4) -> Path:
-    """Write a self-contained gallery of the first ``per_task`` instances of each task in a suite."""
+    """Write a gallery of the first ``per_task`` instances of each task in a suite: images inline, the
+    text image, audio and video (if the suite has them) linked relative to the page."""
     if per_task < 1:
         raise ValueError(f"per_task must be >= 1, got {per_task}")
     suite_dir, out_html = Path(suite_dir), Path(out_html)
@@ -117,5 +141,7 @@ def write_gallery(suite_dir: str | Path, out_html: str | Path, per_task: int = 4
         if counts[task] <= per_task:
             chosen.append((record, (suite_dir / record.image).read_bytes()))
     out_html.parent.mkdir(parents=True, exist_ok=True)
-    out_html.write_text(render_gallery(chosen, f"IsoBench suite: {suite_dir.name}", counts), encoding="utf-8")
+    prefix = Path(os.path.relpath(suite_dir.resolve(), out_html.parent.resolve())).as_posix() + "/"
+    page = render_gallery(chosen, f"IsoBench suite: {suite_dir.name}", counts, prefix)
+    out_html.write_text(page, encoding="utf-8")
     return out_html

@@ -31,6 +31,7 @@ def make_backend(
     device: str = "auto",
     batch_size: int = 8,
     name: str | None = None,
+    video_as: str = "frames",
 ) -> ChatBackend:
     """``openai:…`` → :class:`OpenAIBackend`; ``hf:PATH`` or ``smollm2`` → :class:`HFBackend` (loads now).
 
@@ -42,7 +43,7 @@ def make_backend(
     if spec.kind == "openai":
         from modgap.models.openai_backend import OpenAIBackend
 
-        return OpenAIBackend(spec, api_key_env, concurrency, retry=retry, cache=cache)
+        return OpenAIBackend(spec, api_key_env, concurrency, retry=retry, cache=cache, video_as=video_as)
     from modgap.models.hf_backend import HFBackend
 
     path = spec.path if spec.path is not None else spec.name
