@@ -96,3 +96,17 @@ def test_the_gallery_plays_audio_and_video_from_the_suite(suite, tmp_path):
     linked = [s for s in sources if not s.startswith("data:")]
     assert {s.rsplit(".", 1)[1] for s in linked} == {"png", "wav", "mp4"}
     assert all((tmp_path / "pages" / s).resolve().is_file() for s in linked)
+
+
+def test_a_run_through_serve_on_a_tiny_vlm_records_why_audio_and_video_fail(suite, tmp_path):
+    from modgap.models import BackgroundServer, HFBackend, make_app, tiny_vlm_path
+    from modgap.models.openai_backend import OpenAIBackend
+    from modgap.models.spec import parse_spec
+
+    local = HFBackend(tiny_vlm_path("llava"), name="llava", device="cpu")
+    with BackgroundServer(make_app(local)) as url:
+        client = OpenAIBackend(parse_spec(f"openai:llava@{url}"), video_as="video_url")
+        summary = run_bench(client, suite, tmp_path, ["audio", "video"], ["direct"], limit=1)
+    errors = {r["representation"]: r["error"] for r in summary.records}
+    assert "llava does not accept audio input" in errors["audio"]
+    assert "llava does not accept video input" in errors["video"]
