@@ -1,0 +1,287 @@
+"""A tiny real VLM for the synthetic world: a Llava (CLIP-style ViT + Llama) built from config.
+
+Its tokenizer is trained on the world's own text with ``tokenizers`` (a word-level vocabulary of a
+few hundred words, so the softmax stays cheap on a CPU), and it is saved as an ordinary checkpoint:
+``AutoModelForImageTextToText.from_pretrained(path)`` and ``AutoProcessor`` load it, and so does
+``modgap serve --model hf:PATH``. Training follows the usual recipe for chat VLMs: loss on the answer
+tokens only, AdamW with linear warmup and cosine decay, held-out evaluation by greedy decoding.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import torch
+from PIL import Image
+from tokenizers import Tokenizer, normalizers, pre_tokenizers
+from tokenizers.models import WordLevel
+from tokenizers.trainers import WordLevelTrainer
+from transformers import (
+    LlavaConfig,
+    LlavaForConditionalGeneration,
+    LlavaImageProcessorPil,
+    LlavaProcessor,
+    PreTrainedTokenizerFast,
+)
+
+__all__ = [
+    "Example",
+    "VLMConfig",
+    "VLMTrainArgs",
+    "build_tokenizer",
+    "build_vlm",
+    "train_vlm",
+    "evaluate_vlm",
+]
+
+SPECIAL = ("<pad>", "<unk>", "<s>", "</s>", "<image>", "<|user|>", "<|assistant|>")
+CHAT_TEMPLATE = (
+    "{% for m in messages %}{{ '<|' + m['role'] + '|>' }} "
+    "{% if m['content'] is string %}{{ m['content'] }}{% else %}{% for p in m['content'] %}"
+    "{% if p['type'] == 'image' %}<image> {% else %}{{ p['text'] }} {% endif %}{% endfor %}{% endif %}"
+    "{% if m['role'] == 'assistant' %} </s>{% endif %} {% endfor %}"
+    "{% if add_generation_prompt %}<|assistant|> {% endif %}"
+)
+"""Plain and word-level (whitespace separates everything); ``<image>`` expands to the image's patches."""
+
+
+@dataclass(frozen=True)
+class Example:
+    """One training or evaluation item: an image, a question, its answer and its kind (for reports)."""
+
+    image: Image.Image
+    question: str
+    answer: str
+    kind: str = "caption"
+
+
+@dataclass(frozen=True)
+class VLMConfig:
+    image_size: int = 64
+    patch_size: int = 8
+    vision_layers: int = 3
+    vision_dim: int = 128
+    text_layers: int = 3
+    text_dim: int = 192
+    heads: int = 4
+
+    def __post_init__(self) -> None:
+        if self.image_size % self.patch_size:
+            raise ValueError(
+                f"image_size {self.image_size} must be a multiple of patch_size {self.patch_size}"
+            )
+        for name in ("vision_dim", "text_dim"):
+            if getattr(self, name) % self.heads:
+                raise ValueError(f"{name}={getattr(self, name)} must be a multiple of heads={self.heads}")
+
+
+def build_tokenizer(texts: Iterable[str]) -> PreTrainedTokenizerFast:
+    """A lower-cased word-level tokenizer over ``texts`` (punctuation split off), with the chat template."""
+    tok = Tokenizer(WordLevel(unk_token="<unk>"))
+    tok.normalizer = normalizers.Lowercase()
+    tok.pre_tokenizer = pre_tokenizers.Whitespace()
+    tok.train_from_iterator(texts, WordLevelTrainer(special_tokens=list(SPECIAL), min_frequency=1))
+    return PreTrainedTokenizerFast(
+        tokenizer_object=tok,
+        pad_token="<pad>",
+        unk_token="<unk>",
+        bos_token="<s>",
+        eos_token="</s>",
+        extra_special_tokens={"image_token": "<image>"},
+        chat_template=CHAT_TEMPLATE,
+        padding_side="left",
+    )
+
+
+def build_vlm(
+    tokenizer: PreTrainedTokenizerFast, config: VLMConfig = VLMConfig(), seed: int = 0
+) -> tuple[LlavaForConditionalGeneration, LlavaProcessor]:
+    """A randomly initialised Llava sized by ``config``, and its processor."""
+    c = config
+    images = LlavaImageProcessorPil(
+        size={"shortest_edge": c.image_size}, crop_size={"height": c.image_size, "width": c.image_size}
+    )
+    processor = LlavaProcessor(
+        images,
+        tokenizer,
+        patch_size=c.patch_size,
+        vision_feature_select_strategy="default",
+        num_additional_image_tokens=1,
+        chat_template=CHAT_TEMPLATE,
+    )
+    ids = {t: tokenizer.convert_tokens_to_ids(t) for t in SPECIAL}
+    model_config = LlavaConfig(
+        vision_config={
+            "model_type": "clip_vision_model",
+            "hidden_size": c.vision_dim,
+            "intermediate_size": 4 * c.vision_dim,
+            "num_hidden_layers": c.vision_layers,
+            "num_attention_heads": c.heads,
+            "image_size": c.image_size,
+            "patch_size": c.patch_size,
+        },
+        text_config={
+            "model_type": "llama",
+            "vocab_size": len(tokenizer),
+            "hidden_size": c.text_dim,
+            "intermediate_size": 4 * c.text_dim,
+            "num_hidden_layers": c.text_layers,
+            "num_attention_heads": c.heads,
+            "num_key_value_heads": c.heads,
+            "max_position_embeddings": 256,
+            "bos_token_id": ids["<s>"],
+            "eos_token_id": ids["</s>"],
+            "pad_token_id": ids["<pad>"],
+        },
+        image_token_index=ids["<image>"],
+        image_seq_length=(c.image_size // c.patch_size) ** 2,
+        vision_feature_layer=-1,
+    )
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        model = LlavaForConditionalGeneration(model_config)
+    model.generation_config.update(
+        bos_token_id=ids["<s>"], eos_token_id=ids["</s>"], pad_token_id=ids["<pad>"], do_sample=False
+    )
+    return model, processor
+
+
+@dataclass(frozen=True)
+class VLMTrainArgs:
+    minutes: float = 20.0
+    """Wall-clock budget; the learning rate anneals by time (cosine), so any budget ends annealed."""
+    max_steps: int | None = None
+    """Stop earlier after this many steps (tests and quick looks)."""
+    batch_size: int = 32
+    lr: float = 5e-4
+    warmup_steps: int = 100
+    weight_decay: float = 0.01
+    eval_every: int = 200
+    eval_size: int = 256
+    """Held-out examples scored at each evaluation (all of them at the end)."""
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if self.minutes <= 0 or self.batch_size < 1 or self.lr <= 0:
+            raise ValueError(f"minutes, batch_size and lr must be positive, got {self}")
+
+
+def _prompt(processor: LlavaProcessor, question: str) -> str:
+    content = [{"type": "image"}, {"type": "text", "text": question}]
+    return processor.apply_chat_template([{"role": "user", "content": content}], add_generation_prompt=True)
+
+
+def _encode(processor: LlavaProcessor, examples: Sequence[Example], answers: bool) -> dict[str, torch.Tensor]:
+    """Left-padded inputs; with ``answers``, labels that score only the answer and its end token."""
+    tail = [f"{e.answer} </s>" if answers else "" for e in examples]
+    texts = [_prompt(processor, e.question) + t for e, t in zip(examples, tail, strict=True)]
+    batch = processor(images=[e.image for e in examples], text=texts, padding=True, return_tensors="pt")
+    if answers:
+        lengths = [len(processor.tokenizer(t, add_special_tokens=False)["input_ids"]) for t in tail]
+        labels = torch.full_like(batch["input_ids"], -100)
+        for row, n in enumerate(lengths):
+            labels[row, -n:] = batch["input_ids"][row, -n:]
+        batch["labels"] = labels
+    return dict(batch)
+
+
+def _same(said: str, answer: str) -> bool:
+    return said.strip().lower().split()[: len(answer.split())] == answer.lower().split()
+
+
+@torch.no_grad()
+def evaluate_vlm(
+    model: LlavaForConditionalGeneration,
+    processor: LlavaProcessor,
+    examples: Sequence[Example],
+    batch_size: int = 64,
+) -> dict[str, float]:
+    """Greedy answers scored against the truth: accuracy per kind and over ``all``."""
+    model.eval()
+    right: dict[str, list[bool]] = {}
+    for start in range(0, len(examples), batch_size):
+        chunk = examples[start : start + batch_size]
+        inputs = {k: v.to(model.device) for k, v in _encode(processor, chunk, answers=False).items()}
+        out = model.generate(**inputs, max_new_tokens=4, do_sample=False)
+        said = processor.tokenizer.batch_decode(
+            out[:, inputs["input_ids"].shape[1] :], skip_special_tokens=True
+        )
+        for e, s in zip(chunk, said, strict=True):
+            right.setdefault(e.kind, []).append(_same(s, e.answer))
+    scores = {kind: sum(v) / len(v) for kind, v in sorted(right.items())}
+    scores["all"] = sum(sum(v) for v in right.values()) / max(1, sum(len(v) for v in right.values()))
+    return scores
+
+
+def train_vlm(
+    model: LlavaForConditionalGeneration,
+    processor: LlavaProcessor,
+    train: Sequence[Example],
+    held_out: Sequence[Example],
+    args: VLMTrainArgs = VLMTrainArgs(),
+    out: Path | None = None,
+    device: str = "cpu",
+    on_eval: Callable[[int, float, dict[str, float]], None] | None = None,
+) -> dict[str, float]:
+    """Train on ``train`` within ``args.minutes``; returns the final held-out accuracy per kind.
+
+    With ``out``, the model and processor are saved there (safetensors) with ``metrics.json`` and the
+    learning curve in ``history.jsonl``.
+    """
+    if not train:
+        raise ValueError("no training examples")
+    model.to(device).train()
+    rng = random.Random(args.seed)
+    data = _encode(processor, train, answers=True)
+    opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=args.weight_decay)
+    budget, start, step, history = 60 * args.minutes, time.perf_counter(), 0, []
+    order: list[int] = []
+    while (time.perf_counter() - start) < budget and (args.max_steps is None or step < args.max_steps):
+        if len(order) < args.batch_size:
+            order += rng.sample(range(len(train)), len(train))
+        idx, order = order[: args.batch_size], order[args.batch_size :]
+        batch = {k: v[idx].to(device) for k, v in data.items()}
+        progress = min(1.0, (time.perf_counter() - start) / budget)
+        if args.max_steps:
+            progress = max(progress, step / args.max_steps)
+        scale = min(1.0, (step + 1) / args.warmup_steps) * 0.5 * (1 + math.cos(math.pi * progress))
+        for group in opt.param_groups:
+            group["lr"] = args.lr * scale
+        loss = model(**batch).loss
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+        step += 1
+        if step % args.eval_every == 0:
+            scores = evaluate_vlm(model, processor, held_out[: args.eval_size])
+            history.append(
+                {
+                    "step": step,
+                    "seconds": round(time.perf_counter() - start, 1),
+                    "loss": loss.item(),
+                    **scores,
+                }
+            )
+            if on_eval:
+                on_eval(step, loss.item(), scores)
+            model.train()
+    final = evaluate_vlm(model, processor, held_out)
+    history.append(
+        {"step": step, "seconds": round(time.perf_counter() - start, 1), "loss": loss.item(), **final}
+    )
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+        model.save_pretrained(out)
+        processor.save_pretrained(out)
+        (out / "metrics.json").write_text(
+            json.dumps({"steps": step, **final, "args": asdict(args)}, indent=2) + "\n"
+        )
+        (out / "history.jsonl").write_text("".join(json.dumps(h) + "\n" for h in history))
+    return final
