@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -19,7 +20,7 @@ console = Console()
 
 
 def fail(e: Exception) -> typer.Exit:
-    console.print(f"[bold red]error:[/] {e}", soft_wrap=True)
+    console.print(f"[bold red]error:[/] {escape(str(e))}", soft_wrap=True)  # "[1, 8]" is not markup
     return typer.Exit(code=2)
 
 

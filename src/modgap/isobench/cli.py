@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from modgap import __version__
@@ -189,7 +190,7 @@ def bench_run(
     console.print(_summary_table(summary, out))
     console.print(f"{summary.skipped} already done, {len(summary.records)} new, {summary.errors} errors")
     for error in sorted({r["error"] for r in summary.records if r["error"]})[:3]:
-        console.print(f"[red]error:[/] {error}", soft_wrap=True)
+        console.print(f"[red]error:[/] {escape(error)}", soft_wrap=True)
     console.print(f"report: modgap bench report {out} --out {out}/report")
 
 

@@ -238,7 +238,6 @@ def train_vlm(
         raise ValueError("no training examples")
     model.to(device).train()
     rng = random.Random(args.seed)
-    data = _encode(processor, train, answers=True)
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=args.weight_decay)
     budget, start, step, history = 60 * args.minutes, time.perf_counter(), 0, []
     order: list[int] = []
@@ -246,7 +245,9 @@ def train_vlm(
         if len(order) < args.batch_size:
             order += rng.sample(range(len(train)), len(train))
         idx, order = order[: args.batch_size], order[args.batch_size :]
-        batch = {k: v[idx].to(device) for k, v in data.items()}
+        batch = {
+            k: v.to(device) for k, v in _encode(processor, [train[i] for i in idx], answers=True).items()
+        }
         progress = min(1.0, (time.perf_counter() - start) / budget)
         if args.max_steps:
             progress = max(progress, step / args.max_steps)

@@ -1,0 +1,70 @@
+"""A synthetic visual world with exact truth: scenes, renders, claim-level captions, questions, concepts."""
+
+from modgap.world.concepts import CONCEPTS, ConceptSentence, concept_sentences
+from modgap.world.dataset import WorldRecord, generate_world, load_world, make_record, to_dataset
+from modgap.world.language import (
+    Claim,
+    caption_claims,
+    caption_text,
+    check_claim,
+    describe,
+    make_claim,
+    resolve,
+)
+from modgap.world.questions import QUESTION_KINDS, Question, answer_question, scene_questions
+from modgap.world.render import render_scene
+from modgap.world.scene import (
+    COLOURS,
+    SHAPES,
+    SIZES,
+    WORDS,
+    Object,
+    Scene,
+    SceneConfig,
+    above,
+    below,
+    closer_to,
+    closer_to_camera,
+    count,
+    left_of,
+    right_of,
+    sample_scene,
+)
+
+__all__ = [
+    "COLOURS",
+    "CONCEPTS",
+    "QUESTION_KINDS",
+    "SHAPES",
+    "SIZES",
+    "WORDS",
+    "Claim",
+    "ConceptSentence",
+    "Object",
+    "Question",
+    "Scene",
+    "SceneConfig",
+    "WorldRecord",
+    "above",
+    "answer_question",
+    "below",
+    "caption_claims",
+    "caption_text",
+    "check_claim",
+    "closer_to",
+    "closer_to_camera",
+    "concept_sentences",
+    "count",
+    "describe",
+    "generate_world",
+    "left_of",
+    "load_world",
+    "make_claim",
+    "make_record",
+    "render_scene",
+    "resolve",
+    "right_of",
+    "sample_scene",
+    "scene_questions",
+    "to_dataset",
+]

@@ -1,0 +1,42 @@
+"""`modgap world generate` and `train-vlm` on a small world: files, checkpoint, per-kind table."""
+
+import json
+
+from typer.testing import CliRunner
+
+from modgap.cli import app
+from modgap.world import load_world
+from modgap.world.recipe import chance, question_examples
+
+runner = CliRunner()
+
+
+def test_generate_then_a_short_training_run_through_the_cli(tmp_path):
+    world, zoo = tmp_path / "world", tmp_path / "zoo"
+    result = runner.invoke(app, ["world", "generate", "--out", str(world), "--n", "60", "--seed", "3"])
+    assert result.exit_code == 0, result.output
+    records = load_world(world)
+    assert len(records) == 60 and json.loads((world / "config.json").read_text())["seed"] == 3
+
+    examples = question_examples(world, records[:5])
+    assert len(examples) == sum(len(r.questions) for r in records[:5])
+    assert all(" options : " in e.question and e.answer for e in examples)
+    odds = chance(records)
+    assert odds["spatial"] == 0.5 and 0 < odds["count"] < 0.5
+
+    args = ["world", "train-vlm", "--world", str(world), "--out", str(zoo), "--minutes", "0.2"]
+    result = runner.invoke(app, [*args, "--held-out", "20", "--eval-every", "1000"])
+    assert result.exit_code == 0, result.output
+    assert "held-out accuracy (20 scenes)" in result.output and "spatial" in result.output
+    metrics = json.loads((zoo / "metrics.json").read_text())
+    assert metrics["steps"] > 0 and 0 <= metrics["all"] <= 1
+    assert (zoo / "model.safetensors").is_file() and (zoo / "chance.json").is_file()
+
+
+def test_bad_world_settings_are_clear_errors(tmp_path):
+    result = runner.invoke(
+        app, ["world", "generate", "--out", str(tmp_path), "--min-objects", "5", "--max-objects", "2"]
+    )
+    assert result.exit_code == 2 and "max_objects must be in [min_objects, 8], got 2" in result.output
+    result = runner.invoke(app, ["world", "train-vlm", "--world", str(tmp_path / "none")])
+    assert result.exit_code == 2 and "none" in result.output
