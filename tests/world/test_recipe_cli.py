@@ -32,6 +32,22 @@ def test_generate_then_a_short_training_run_through_the_cli(tmp_path):
     assert metrics["steps"] > 0 and 0 <= metrics["all"] <= 1
     assert (zoo / "model.safetensors").is_file() and (zoo / "chance.json").is_file()
 
+    args = [
+        "world",
+        "eval",
+        "--model",
+        f"hf:{zoo}",
+        "--world",
+        str(world),
+        "--held-out",
+        "20",
+        "--device",
+        "cpu",
+    ]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "95% CI" in result.output and "spatial" in result.output and "50.0%" in result.output  # chance
+
 
 def test_bad_world_settings_are_clear_errors(tmp_path):
     result = runner.invoke(

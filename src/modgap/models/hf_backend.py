@@ -141,15 +141,18 @@ class HFBackend:
             )
 
     def _encode(self, conversations: list[list[dict[str, Any]]]) -> Any:
-        source = self.loaded.processor or self.loaded.tokenizer
-        inputs = source.apply_chat_template(
-            conversations,
-            add_generation_prompt=True,
-            tokenize=True,
-            return_dict=True,
-            return_tensors="pt",
-            padding=True,
-        )
+        common = {
+            "add_generation_prompt": True,
+            "tokenize": True,
+            "return_dict": True,
+            "return_tensors": "pt",
+        }
+        if self.loaded.processor is None:
+            inputs = self.loaded.tokenizer.apply_chat_template(conversations, padding=True, **common)
+        else:  # processors take their own options apart from the template's
+            inputs = self.loaded.processor.apply_chat_template(
+                conversations, processor_kwargs={"padding": True}, **common
+            )
         model = self.loaded.model
         inputs = inputs.to(model.device)
         if "pixel_values" in inputs:

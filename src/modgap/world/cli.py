@@ -83,3 +83,31 @@ def accuracy_table(scores: dict[str, float], chance_file: Path, title: str) -> T
     for kind, value in scores.items():
         table.add_row(kind, f"{value:.1%}", f"{chance[kind]:.1%}" if kind in chance else "")
     return table
+
+
+@app.command("eval")
+def world_eval(
+    model: Annotated[str, typer.Option(help="hf:zoo/world-vlm, openai:NAME[@URL] or any model spec.")],
+    world: Annotated[Path, typer.Option(help="A `modgap world generate` folder.")] = Path("world"),
+    held_out: Annotated[
+        int, typer.Option(help="Last scenes asked about (the world VLM never saw them).")
+    ] = 1000,
+    concurrency: Annotated[int, typer.Option(help="Requests in flight at once.")] = 16,
+    device: Annotated[str, typer.Option(help="auto | cpu | cuda (local models).")] = "auto",
+) -> None:
+    """Accuracy per question kind with 95% intervals, against chance."""
+    from modgap.models import make_backend
+    from modgap.world.evaluate import evaluate_model
+
+    try:
+        backend = make_backend(model, concurrency=concurrency, device=device)
+        scores = evaluate_model(backend, world, held_out, concurrency)
+    except (ValueError, FileNotFoundError, ImportError) as e:
+        raise fail(e) from None
+    table = Table(title=f"{backend.name} on {world} ({held_out} held-out scenes)")
+    for col in ("question kind", "questions", "accuracy", "95% CI", "chance"):
+        table.add_column(col, justify="left" if col == "question kind" else "right")
+    for s in scores:
+        low, high = s.ci
+        table.add_row(s.kind, str(s.n), f"{s.accuracy:.1%}", f"[{low:.1%}, {high:.1%}]", f"{s.chance:.1%}")
+    console.print(table)
