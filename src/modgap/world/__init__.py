@@ -11,6 +11,7 @@ from modgap.world.language import (
     make_claim,
     resolve,
 )
+from modgap.world.perturb import PERTURBATIONS, Perturbed, perturb, word_labels
 from modgap.world.questions import QUESTION_KINDS, Question, answer_question, scene_questions
 from modgap.world.render import render_scene
 from modgap.world.scene import (
@@ -34,6 +35,7 @@ from modgap.world.scene import (
 __all__ = [
     "COLOURS",
     "CONCEPTS",
+    "PERTURBATIONS",
     "QUESTION_KINDS",
     "SHAPES",
     "SIZES",
@@ -41,6 +43,7 @@ __all__ = [
     "Claim",
     "ConceptSentence",
     "Object",
+    "Perturbed",
     "Question",
     "Scene",
     "SceneConfig",
@@ -61,10 +64,12 @@ __all__ = [
     "load_world",
     "make_claim",
     "make_record",
+    "perturb",
     "render_scene",
     "resolve",
     "right_of",
     "sample_scene",
     "scene_questions",
     "to_dataset",
+    "word_labels",
 ]
