@@ -99,3 +99,19 @@ def test_unknown_type_is_rejected():
     scene, claims = CAPTIONS[0]
     with pytest.raises(ValueError, match="counting"):
         perturb(scene, claims, "colour", random.Random(0))
+
+
+def test_world_files_carry_one_perturbed_caption_per_possible_type_with_scene_truth(tmp_path):
+    from modgap.world import generate_world, load_world
+
+    generate_world(30, 0, tmp_path)
+    records = load_world(tmp_path)
+    kinds = {p["type"] for r in records for p in r.perturbations}
+    assert kinds == set(PERTURBATIONS)
+    for r in records:
+        for p in r.perturbations:
+            assert len(p["words"]) == len(p["labels"]) and not all(p["labels"])
+            assert p["words"] != r.caption.split()
+            good = [w for w, ok in zip(p["words"], p["labels"], strict=True) if ok]
+            assert len(good) >= len(p["words"]) - 3  # minimal: at most three words made wrong
+    assert records[0].to_dict() == load_world(tmp_path)[0].to_dict()

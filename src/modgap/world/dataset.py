@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from modgap.world.language import Claim, caption_claims, caption_text
+from modgap.world.perturb import PERTURBATIONS, perturb
 from modgap.world.questions import Question, scene_questions
 from modgap.world.render import render_scene
 from modgap.world.scene import Scene, SceneConfig, sample_scene
@@ -27,8 +28,9 @@ __all__ = ["COLUMNS", "WORLD", "WorldRecord", "make_record", "generate_world", "
 
 WORLD = "world.jsonl"
 VERSION = 1
-COLUMNS = ("id", "image", "caption", "scene", "claims", "questions")
-"""Dataset columns: ``image`` is an Image, the rest strings; ``scene``, ``claims`` and ``questions`` are JSON
+COLUMNS = ("id", "image", "caption", "scene", "claims", "questions", "perturbations")
+"""Dataset columns: ``image`` is an Image, the rest strings; ``scene``, ``claims``, ``questions`` and
+``perturbations`` are JSON
 (their records vary by kind)."""
 
 
@@ -41,6 +43,8 @@ class WorldRecord:
     scene: Scene
     claims: tuple[Claim, ...]
     questions: tuple[Question, ...]
+    perturbations: tuple[dict[str, Any], ...] = ()
+    """One hallucinated caption per TLDR type the scene allows: type, index, words, word labels."""
 
     @property
     def caption(self) -> str:
@@ -54,6 +58,7 @@ class WorldRecord:
             "caption": self.caption,
             "claims": [c.to_dict() for c in self.claims],
             "questions": [q.to_dict() for q in self.questions],
+            "perturbations": list(self.perturbations),
         }
 
     @classmethod
@@ -64,6 +69,7 @@ class WorldRecord:
             Scene.from_dict(d["scene"]),
             tuple(Claim.from_dict(c) for c in d["claims"]),
             tuple(Question.from_dict(q) for q in d["questions"]),
+            tuple(d.get("perturbations", ())),
         )
 
 
@@ -72,8 +78,10 @@ def make_record(seed: int, index: int, config: SceneConfig) -> WorldRecord:
     scene = sample_scene(random.Random(f"{seed}:scene:{index}"), config)
     claims = caption_claims(scene, random.Random(f"{seed}:caption:{index}"))
     questions = scene_questions(scene, random.Random(f"{seed}:questions:{index}"))
+    made = (perturb(scene, claims, kind, random.Random(f"{seed}:{kind}:{index}")) for kind in PERTURBATIONS)
     rid = f"{index:06d}"
-    return WorldRecord(rid, f"images/{rid}.png", scene, tuple(claims), tuple(questions))
+    perturbations = tuple(p.to_dict() for p in made if p is not None)
+    return WorldRecord(rid, f"images/{rid}.png", scene, tuple(claims), tuple(questions), perturbations)
 
 
 def generate_world(n: int, seed: int, out: str | Path, config: SceneConfig | None = None) -> int:
@@ -127,6 +135,7 @@ def to_dataset(path: str | Path) -> Dataset:
             "scene": json.dumps(r.scene.to_dict(), sort_keys=True),
             "claims": json.dumps([c.to_dict() for c in r.claims], sort_keys=True),
             "questions": json.dumps([q.to_dict() for q in r.questions], sort_keys=True),
+            "perturbations": json.dumps(list(r.perturbations), sort_keys=True),
         }
         for r in load_world(path)
     ]

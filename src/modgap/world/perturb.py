@@ -90,6 +90,15 @@ class Perturbed:
     def text(self) -> str:
         return " ".join(self.words)
 
+    def to_dict(self) -> dict[str, Any]:
+        """What a world file keeps: the hallucinated caption and its word truth (claims are rebuilt)."""
+        return {
+            "type": self.type,
+            "index": self.index,
+            "words": list(self.words),
+            "labels": list(self.labels),
+        }
+
 
 def _domain(kind: str, slot: str) -> tuple[Any, ...]:
     name = slot.rpartition(".")[2]
