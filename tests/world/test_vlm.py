@@ -43,8 +43,12 @@ def trained(tmp_path_factory):
 
 
 def test_a_short_run_learns_colour_from_pixels(trained):
-    out, _, before, after = trained
+    out, held_out, before, after = trained
     assert before["colour"] < 0.5 and after["colour"] >= 0.9
+    model, processor = AutoModelForImageTextToText.from_pretrained(out), AutoProcessor.from_pretrained(out)
+    options = tuple(COLOURS)
+    ranked = [Example(e.image, e.question, e.answer, "ranked", options) for e in held_out]
+    assert evaluate_vlm(model, processor, ranked)["ranked"] >= 0.9  # the likeliest option is the right one
     history = (out / "history.jsonl").read_text().splitlines()
     assert len(history) == 3  # two evaluations and the final one
 

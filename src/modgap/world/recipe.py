@@ -40,7 +40,7 @@ def question_examples(world: Path, records: Sequence[WorldRecord]) -> list[Examp
     for r in records:
         image = _image(world, r)
         out += [
-            Example(image, f"{q.question} options : {' , '.join(q.choices)}", q.answer, q.kind)
+            Example(image, f"{q.question} options : {' , '.join(q.choices)}", q.answer, q.kind, q.choices)
             for q in r.questions
         ]
     return out

@@ -59,6 +59,8 @@ class Example:
     question: str
     answer: str
     kind: str = "caption"
+    choices: tuple[str, ...] = ()
+    """Multiple-choice options: evaluation then ranks them by likelihood instead of generating."""
 
 
 @dataclass(frozen=True)
@@ -191,6 +193,36 @@ def _encode(processor: LlavaProcessor, examples: Sequence[Example], answers: boo
     return dict(batch)
 
 
+def _generate(
+    model: LlavaForConditionalGeneration, processor: LlavaProcessor, examples: Sequence[Example]
+) -> list[str]:
+    if not examples:
+        return []
+    inputs = {k: v.to(model.device) for k, v in _encode(processor, examples, answers=False).items()}
+    out = model.generate(**inputs, max_new_tokens=4, do_sample=False)
+    return processor.tokenizer.batch_decode(out[:, inputs["input_ids"].shape[1] :], skip_special_tokens=True)
+
+
+def _rank_options(
+    model: LlavaForConditionalGeneration, processor: LlavaProcessor, examples: Sequence[Example]
+) -> list[str]:
+    if not examples:
+        return []
+    pairs = [(e, option) for e in examples for option in e.choices]
+    batch = _encode(processor, [Example(e.image, e.question, o) for e, o in pairs], answers=True)
+    labels = batch.pop("labels").to(model.device)
+    logits = model(**{k: v.to(model.device) for k, v in batch.items()}).logits[:, :-1]
+    target, scored = labels[:, 1:], labels[:, 1:] != -100
+    logp = torch.log_softmax(logits.float(), -1).gather(-1, target.clamp(min=0).unsqueeze(-1)).squeeze(-1)
+    mean = ((logp * scored).sum(-1) / scored.sum(-1)).tolist()
+    picks, at = [], 0
+    for e in examples:
+        options = mean[at : at + len(e.choices)]
+        picks.append(e.choices[max(range(len(options)), key=options.__getitem__)])
+        at += len(e.choices)
+    return picks
+
+
 def _same(said: str, answer: str) -> bool:
     return said.strip().lower().split()[: len(answer.split())] == answer.lower().split()
 
@@ -202,17 +234,18 @@ def evaluate_vlm(
     examples: Sequence[Example],
     batch_size: int = 64,
 ) -> dict[str, float]:
-    """Greedy answers scored against the truth: accuracy per kind and over ``all``."""
+    """Accuracy per kind and over ``all``. Multiple-choice items pick the option the model finds most
+    likely (mean log-probability of its tokens, as lm-evaluation-harness ranks options), so a small model
+    is not marked wrong for failing to copy a long option; others are answered greedily."""
     model.eval()
     right: dict[str, list[bool]] = {}
     for start in range(0, len(examples), batch_size):
         chunk = examples[start : start + batch_size]
-        inputs = {k: v.to(model.device) for k, v in _encode(processor, chunk, answers=False).items()}
-        out = model.generate(**inputs, max_new_tokens=4, do_sample=False)
-        said = processor.tokenizer.batch_decode(
-            out[:, inputs["input_ids"].shape[1] :], skip_special_tokens=True
-        )
-        for e, s in zip(chunk, said, strict=True):
+        ranked = [e for e in chunk if e.choices]
+        for e, pick in zip(ranked, _rank_options(model, processor, ranked), strict=True):
+            right.setdefault(e.kind, []).append(pick == e.answer)
+        free = [e for e in chunk if not e.choices]
+        for e, s in zip(free, _generate(model, processor, free), strict=True):
             right.setdefault(e.kind, []).append(_same(s, e.answer))
     scores = {kind: sum(v) / len(v) for kind, v in sorted(right.items())}
     scores["all"] = sum(sum(v) for v in right.values()) / max(1, sum(len(v) for v in right.values()))
