@@ -34,6 +34,7 @@ from modgap.isobench.task import (
     create_task,
     png_bytes,
 )
+from modgap.jsonl import read_records
 
 __all__ = [
     "ISOBENCH_SIZES",
@@ -231,18 +232,9 @@ def write_suite(
 
 def load_suite(path: str | Path) -> list[Record]:
     """Read a suite folder (or its ``instances.jsonl``) back into records; images stay on disk."""
-    path = Path(path)
-    file = path / INSTANCES if path.is_dir() else path
-    if not file.is_file():
-        raise FileNotFoundError(f"{file} not found: is {path} a suite written by `modgap bench generate`?")
-    records = []
-    for lineno, line in enumerate(file.read_text().splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            d = json.loads(line)
-            media, frames = dict(d.get("media", {})), tuple(d.get("frames", ()))
-            records.append(Record(Instance.from_dict(d), dict(d["text"]), d["image"], media, frames))
-        except (json.JSONDecodeError, KeyError, ValueError) as e:
-            raise ValueError(f"{file}:{lineno}: not a suite record ({e})") from None
-    return records
+    return read_records(path, INSTANCES, _record, "a suite written by `modgap bench generate`")
+
+
+def _record(d: dict[str, Any]) -> Record:
+    media, frames = dict(d.get("media", {})), tuple(d.get("frames", ()))
+    return Record(Instance.from_dict(d), dict(d["text"]), d["image"], media, frames)

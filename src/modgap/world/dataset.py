@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from modgap.jsonl import read_records
 from modgap.world.language import Claim, caption_claims, caption_text
 from modgap.world.perturb import PERTURBATIONS, perturb
 from modgap.world.questions import Question, scene_questions
@@ -107,17 +108,7 @@ def generate_world(n: int, seed: int, out: str | Path, config: SceneConfig | Non
 
 def load_world(path: str | Path) -> list[WorldRecord]:
     """Read a world folder (or its ``world.jsonl``); images stay on disk."""
-    path = Path(path)
-    file = path / WORLD if path.is_dir() else path
-    if not file.is_file():
-        raise FileNotFoundError(f"{file} not found: is {path} a folder written by generate_world?")
-    records = []
-    for lineno, line in enumerate(file.read_text().splitlines(), 1):
-        try:
-            records.append(WorldRecord.from_dict(json.loads(line)))
-        except (json.JSONDecodeError, KeyError, TypeError, ValueError) as e:
-            raise ValueError(f"{file}:{lineno}: not a world record ({e})") from None
-    return records
+    return read_records(path, WORLD, WorldRecord.from_dict, "a folder written by generate_world")
 
 
 def to_dataset(path: str | Path) -> Dataset:
