@@ -56,3 +56,23 @@ def test_bad_world_settings_are_clear_errors(tmp_path):
     assert result.exit_code == 2 and "max_objects must be in [min_objects, 8], got 2" in result.output
     result = runner.invoke(app, ["world", "train-vlm", "--world", str(tmp_path / "none")])
     assert result.exit_code == 2 and "none" in result.output
+    result = runner.invoke(app, ["world", "generate", "--out", str(tmp_path), "--colours", "red,teal"])
+    assert result.exit_code == 2 and "colours must be a non-empty subset of red" in result.output
+
+
+def test_generate_honours_palette_and_shape_subsets(tmp_path):
+    args = [
+        "world",
+        "generate",
+        "--out",
+        str(tmp_path),
+        "--n",
+        "20",
+        "--colours",
+        "red,blue",
+        "--shapes",
+        "circle",
+    ]
+    assert runner.invoke(app, [*args, "--text-prob", "0"]).exit_code == 0
+    objects = [o for r in load_world(tmp_path) for o in r.scene.objects]
+    assert {o.colour for o in objects} == {"red", "blue"} and {o.shape for o in objects} == {"circle"}

@@ -26,12 +26,27 @@ def world_generate(
     min_objects: Annotated[int, typer.Option(help="Fewest objects per scene.")] = 2,
     max_objects: Annotated[int, typer.Option(help="Most objects per scene.")] = 6,
     image_size: Annotated[int, typer.Option(help="Pixels per side.")] = 96,
+    colours: Annotated[str, typer.Option(help="Comma-separated palette subset, or 'all'.")] = "all",
+    shapes: Annotated[str, typer.Option(help="Comma-separated shape subset, or 'all'.")] = "all",
+    spacing: Annotated[float, typer.Option(help="Clutter: lower packs objects closer (0.3-2).")] = 0.8,
+    text_prob: Annotated[float, typer.Option(help="Chance that an object is a sign with a word.")] = 0.2,
 ) -> None:
-    """Scenes with their renders, dense captions (as checkable claims) and multiple-choice questions."""
-    from modgap.world import SceneConfig, generate_world
+    """Scenes with renders, dense captions (checkable claims), questions and hallucinated captions."""
+    from modgap.world import COLOURS, SHAPES, SceneConfig, generate_world
+
+    def subset(value: str, every: tuple[str, ...]) -> tuple[str, ...]:
+        return every if value == "all" else tuple(v.strip() for v in value.split(","))
 
     try:
-        config = SceneConfig(min_objects=min_objects, max_objects=max_objects, image_size=image_size)
+        config = SceneConfig(
+            min_objects=min_objects,
+            max_objects=max_objects,
+            colours=subset(colours, tuple(COLOURS)),
+            shapes=subset(shapes, SHAPES),
+            spacing=spacing,
+            text_prob=text_prob,
+            image_size=image_size,
+        )
         count = generate_world(n, seed, out, config)
     except ValueError as e:
         raise fail(e) from None
