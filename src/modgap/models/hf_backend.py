@@ -205,6 +205,8 @@ def _hf_part(part: Part) -> dict[str, Any]:
         return {"type": "image", "image": part.pil()}
     if isinstance(part, AudioPart):
         with wave.open(io.BytesIO(part.wav())) as w:
+            if (w.getsampwidth(), w.getnchannels()) != (2, 1):
+                raise ValueError("audio parts must be 16-bit mono WAV for local models")
             pcm = np.frombuffer(w.readframes(w.getnframes()), dtype=np.int16)
         return {"type": "audio", "audio": pcm.astype(np.float32) / 32768}
     return {"type": "video", "video": [f.pil() for f in part.frames]}
