@@ -28,11 +28,12 @@ FAULTS = ("429", "500", "slow", "drop")
 class MockBackend:
     def __init__(
         self,
-        reply: Callable[[ChatRequest], str] = lambda _r: "I don't know.",
+        reply: Callable[[ChatRequest], str] | None = None,
         name: str = "mock",
         latency: float = 0.0,
     ):
-        self.reply, self.name, self.latency = reply, name, latency
+        self.reply = reply or (lambda _request: "I don't know.")
+        self.name, self.latency = name, latency
         self.requests: list[ChatRequest] = []
 
     async def generate(self, request: ChatRequest) -> ChatResponse:
@@ -94,6 +95,5 @@ def mock_app(
     name: str = "mock",
 ) -> FaultInjector | FastAPI:
     """An OpenAI-compatible server app around :class:`MockBackend` (with faults if asked)."""
-    backend = MockBackend(reply, name, latency) if reply else MockBackend(name=name, latency=latency)
-    app = make_app(backend)
+    app = make_app(MockBackend(reply, name, latency))
     return FaultInjector(app, faults, seed, slow_s) if faults else app

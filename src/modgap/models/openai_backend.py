@@ -29,8 +29,7 @@ def to_openai_messages(request: ChatRequest, video_as: str = "frames") -> list[d
     Audio goes as ``input_audio`` (base64 WAV); a video as its frames (``image_url`` parts, what
     GPT-4o-style APIs take) or, with ``video_as="video_url"``, as one MP4 data URL (vLLM and others).
     """
-    if video_as not in VIDEO_AS:
-        raise ValueError(f"video_as must be one of {VIDEO_AS}, got {video_as!r}")
+    _check_video_as(video_as)
     out = []
     for m in request.messages:
         if not m.media:
@@ -41,6 +40,11 @@ def to_openai_messages(request: ChatRequest, video_as: str = "frames") -> list[d
 
 
 VIDEO_AS = ("frames", "video_url")
+
+
+def _check_video_as(video_as: str) -> None:
+    if video_as not in VIDEO_AS:
+        raise ValueError(f"video_as must be one of {VIDEO_AS}, got {video_as!r}")
 
 
 def _content(part: Part, video_as: str) -> list[dict[str, Any]]:
@@ -92,8 +96,7 @@ class OpenAIBackend:
         key = os.environ.get(api_key_env)
         if not key and spec.base_url == DEFAULT_OPENAI_URL:
             raise ValueError(f"set the environment variable {api_key_env} to your API key")
-        if video_as not in VIDEO_AS:
-            raise ValueError(f"video_as must be one of {VIDEO_AS}, got {video_as!r}")
+        _check_video_as(video_as)
         self.spec = spec
         self.video_as = video_as
         self.name = str(spec)
