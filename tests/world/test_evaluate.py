@@ -30,14 +30,15 @@ def test_an_oracle_scores_every_kind_perfectly_and_a_guesser_near_chance(tmp_pat
         return truth[(str(Path(image.image)), text.split(" options : ")[0])]
 
     scores = evaluate_model(MockBackend(oracle), tmp_path, held_out=20)
-    assert {s.kind for s in scores} >= {"count", "spatial"} and all(s.accuracy == 1.0 for s in scores)
+    assert {s.kind for s in scores} >= {"count", "left/right", "colour"}
+    assert all(s.accuracy == 1.0 for s in scores)
     assert sum(s.n for s in scores) == sum(len(r.questions) for r in records[-20:])
     first = evaluate_model(
         MockBackend(lambda r: r.messages[0].parts[1].text.split(" options : ")[1].split(" , ")[0]),
         tmp_path,
         20,
     )
-    spatial = next(s for s in first if s.kind == "spatial")
+    spatial = next(s for s in first if s.kind == "left/right")
     assert spatial.chance == 0.5 and spatial.ci[0] <= spatial.accuracy <= spatial.ci[1]
 
 

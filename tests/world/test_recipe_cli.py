@@ -22,12 +22,13 @@ def test_generate_then_a_short_training_run_through_the_cli(tmp_path):
     assert len(examples) == sum(len(r.questions) for r in records[:5])
     assert all(" options : " in e.question and e.answer for e in examples)
     odds = chance(records)
-    assert odds["spatial"] == 0.5 and 0 < odds["count"] < 0.5
+    assert odds["left/right"] == odds["above/below"] == 0.5 and odds["colour"] == 0.25
+    assert 0 < odds["count"] < 0.5 and "spatial" not in odds and "attribute" not in odds
 
     args = ["world", "train-vlm", "--world", str(world), "--out", str(zoo), "--minutes", "0.2"]
     result = runner.invoke(app, [*args, "--held-out", "20", "--eval-every", "1000"])
     assert result.exit_code == 0, result.output
-    assert "held-out accuracy (20 scenes)" in result.output and "spatial" in result.output
+    assert "held-out accuracy (20 scenes)" in result.output and "left/right" in result.output
     metrics = json.loads((zoo / "metrics.json").read_text())
     assert metrics["steps"] > 0 and 0 <= metrics["all"] <= 1
     assert (zoo / "model.safetensors").is_file() and (zoo / "chance.json").is_file()
@@ -46,7 +47,7 @@ def test_generate_then_a_short_training_run_through_the_cli(tmp_path):
     ]
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
-    assert "95% CI" in result.output and "spatial" in result.output and "50.0%" in result.output  # chance
+    assert "95% CI" in result.output and "left/right" in result.output and "50.0%" in result.output  # chance
 
 
 def test_bad_world_settings_are_clear_errors(tmp_path):

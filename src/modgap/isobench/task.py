@@ -12,7 +12,6 @@ Determinism: every instance draws from its own ``random.Random`` seeded by the c
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import random
 from abc import ABC, abstractmethod
@@ -21,6 +20,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, ClassVar, TypeVar
 
 from PIL import Image
+
+from modgap.images import png_bytes
 
 __all__ = [
     "AUDIO",
@@ -186,10 +187,3 @@ def solve(task_name: str, fields: dict[str, Any]) -> str:
     if task_name not in TASKS:
         raise ValueError(f"unknown task {task_name!r}; choose from {', '.join(sorted(TASKS))}")
     return TASKS[task_name].solve(fields)
-
-
-def png_bytes(image: Image.Image) -> bytes:
-    """Deterministic PNG bytes: no timestamps or software tags, fixed compression."""
-    buf = io.BytesIO()
-    image.save(buf, format="PNG", optimize=False, compress_level=6)
-    return buf.getvalue()

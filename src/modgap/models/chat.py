@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import io
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 from PIL import Image
+
+from modgap.images import png_bytes
 
 __all__ = [
     "TextPart",
@@ -62,9 +63,7 @@ class ImagePart:
             if path.suffix.lower() == ".png":
                 return path.read_bytes()
             img = Image.open(path)
-        buf = io.BytesIO()
-        img.convert("RGB").save(buf, format="PNG")
-        return buf.getvalue()
+        return png_bytes(img.convert("RGB"))
 
     def data_url(self) -> str:
         """``data:image/png;base64,…`` as OpenAI-compatible servers accept it."""

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from modgap.images import png_bytes
 from modgap.jsonl import read_records
 from modgap.world.language import Claim, caption_claims, caption_text
 from modgap.world.perturb import PERTURBATIONS, perturb
@@ -89,7 +90,6 @@ def generate_world(n: int, seed: int, out: str | Path, config: SceneConfig | Non
     """Write ``n`` scenes to the folder ``out`` (see the module docstring); returns how many."""
     if n < 1:
         raise ValueError(f"n must be >= 1, got {n}")
-    from modgap.isobench.task import png_bytes  # lazy: isobench's import pulls in every task's dependencies
 
     config = config or SceneConfig()
     out = Path(out)

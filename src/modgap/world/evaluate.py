@@ -84,7 +84,7 @@ def evaluate_model(
     right = asyncio.run(_score(backend, world, pairs, concurrency))
     kinds: dict[str, list[tuple[bool, float]]] = {}
     for (_, q), ok in zip(pairs, right, strict=True):
-        kinds.setdefault(q.kind, []).append((ok, 1 / len(q.choices)))
+        kinds.setdefault(q.topic, []).append((ok, 1 / len(q.choices)))
     return [
         KindScore(kind, sum(ok for ok, _ in v), len(v), sum(c for _, c in v) / len(v))
         for kind, v in sorted(kinds.items())

@@ -49,6 +49,15 @@ class Question:
     value: dict[str, Any]
     """References (``a``, ``b``, ``x`` as attribute dicts) and the asked property, for the oracle."""
 
+    @property
+    def topic(self) -> str:
+        """The kind, split where targets differ: attributes into colour/size, spatial into its two axes."""
+        if self.kind == "attribute":
+            return self.value["attr"]
+        if self.kind == "spatial":
+            return "/".join(AXES[self.value["axis"]][0])
+        return self.kind
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "kind": self.kind,

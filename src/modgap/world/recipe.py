@@ -40,18 +40,18 @@ def question_examples(world: Path, records: Sequence[WorldRecord]) -> list[Examp
     for r in records:
         image = _image(world, r)
         out += [
-            Example(image, f"{q.question} options : {' , '.join(q.choices)}", q.answer, q.kind, q.choices)
+            Example(image, f"{q.question} options : {' , '.join(q.choices)}", q.answer, q.topic, q.choices)
             for q in r.questions
         ]
     return out
 
 
 def chance(records: Sequence[WorldRecord]) -> dict[str, float]:
-    """Expected accuracy of guessing uniformly among the options, per question kind."""
+    """Expected accuracy of guessing uniformly among the options, per question topic."""
     odds: dict[str, list[float]] = {}
     for r in records:
         for q in r.questions:
-            odds.setdefault(q.kind, []).append(1 / len(q.choices))
+            odds.setdefault(q.topic, []).append(1 / len(q.choices))
     return {kind: sum(v) / len(v) for kind, v in sorted(odds.items())}
 
 
