@@ -32,6 +32,16 @@ def test_generate_then_a_short_training_run_through_the_cli(tmp_path):
     metrics = json.loads((zoo / "metrics.json").read_text())
     assert metrics["steps"] > 0 and 0 <= metrics["all"] <= 1
     assert (zoo / "model.safetensors").is_file() and (zoo / "chance.json").is_file()
+    assert json.loads((zoo / "checkpoint" / "trainer_state.json").read_text())["step"] == metrics["steps"]
+
+    result = runner.invoke(app, [*args, "--held-out", "20", "--eval-every", "1000", "--resume"])
+    assert result.exit_code == 0, result.output  # the time budget was spent: nothing left but the evaluation
+    assert json.loads((zoo / "metrics.json").read_text())["steps"] == metrics["steps"]
+
+    args = ["world", "captions", "--model", f"hf:{zoo}", "--world", str(world), "--held-out", "20"]
+    result = runner.invoke(app, [*args, "--n", "3", "--max-new-tokens", "12", "--device", "cpu"])
+    assert result.exit_code == 0, result.output
+    assert "describing 3 held-out scenes" in result.output and "unparsed sentences:" in result.output
 
     args = [
         "world",
@@ -57,6 +67,8 @@ def test_bad_world_settings_are_clear_errors(tmp_path):
     assert result.exit_code == 2 and "max_objects must be in [min_objects, 8], got 2" in result.output
     result = runner.invoke(app, ["world", "train-vlm", "--world", str(tmp_path / "none")])
     assert result.exit_code == 2 and "none" in result.output
+    result = runner.invoke(app, ["world", "captions", "--model", "openai:gpt-4o", "--world", str(tmp_path)])
+    assert result.exit_code == 2 and "captions need a local world VLM checkpoint" in result.output
     result = runner.invoke(app, ["world", "generate", "--out", str(tmp_path), "--colours", "red,teal"])
     assert result.exit_code == 2 and "colours must be a non-empty subset of red" in result.output
 

@@ -1,10 +1,13 @@
 """The world VLM: a real Llava built from config, trained briefly, saved, loaded by the Auto classes."""
 
 import asyncio
+import json
 import random
 
 import pytest
+import torch
 from PIL import Image, ImageDraw
+from safetensors.torch import load_file
 from transformers import AutoModelForImageTextToText, AutoProcessor
 
 from modgap.models import ChatRequest, GenerationParams, HFBackend, Message
@@ -70,3 +73,50 @@ def test_bad_configs_name_the_field():
         VLMConfig(image_size=60, patch_size=8)
     with pytest.raises(ValueError, match="text_dim=100 must be a multiple of heads=3"):
         VLMConfig(text_dim=100, vision_dim=99, heads=3)
+
+
+class Crash(Exception):
+    """Stands in for a run killed right after its step-3 checkpoint."""
+
+
+def _crash_at_3(step: int, loss: float, scores: dict[str, float]) -> None:
+    if step == 3:
+        raise Crash
+
+
+def test_a_run_resumed_from_its_checkpoint_ends_where_a_straight_run_does(tmp_path):
+    train, held_out = [_square(i) for i in range(40)], [_square(10_000 + i) for i in range(4)]
+    tokenizer = build_tokenizer([f"{e.question} {e.answer}" for e in train])
+    args = VLMTrainArgs(minutes=60, max_steps=6, batch_size=8, warmup_steps=2, eval_every=3, lr=2e-3)
+    straight, processor = build_vlm(tokenizer, SMALL)
+    train_vlm(straight, processor, train, held_out, args, out=tmp_path / "straight")
+
+    run = tmp_path / "run"
+    with pytest.raises(Crash):
+        train_vlm(build_vlm(tokenizer, SMALL)[0], processor, train, held_out, args, run, on_eval=_crash_at_3)
+    state = json.loads((run / "checkpoint" / "trainer_state.json").read_text())
+    assert state["step"] == 3 and len(state["order"]) == 40 - 3 * 8 and len(state["history"]) == 1
+    moments = load_file(run / "checkpoint" / "optimizer.safetensors")
+    steps = {k: v.item() for k, v in moments.items() if k.endswith(".step")}
+    assert len(steps) == len(moments) // 3 and set(steps.values()) == {3.0}
+    assert "model.vision_tower.embeddings.patch_embedding.weight.exp_avg_sq" in moments
+    # A crash between the swap's two renames leaves the last checkpoint as .old and a torn .tmp.
+    (run / "checkpoint").rename(run / "checkpoint.old")
+    (run / "checkpoint.tmp").mkdir()
+    (run / "checkpoint.tmp" / "trainer_state.json").write_text("{")
+
+    resumed, _ = build_vlm(tokenizer, SMALL, seed=1)  # another init: the weights must come from disk
+    train_vlm(resumed, processor, train, held_out, args, out=run, resume=True)
+    for (name, want), got in zip(straight.state_dict().items(), resumed.state_dict().values(), strict=True):
+        assert torch.allclose(want, got, rtol=0, atol=1e-7), name
+    lines = [(run / d / "history.jsonl").read_text().splitlines() for d in ("../straight", ".")]
+    curves = [[(h["step"], h["loss"]) for h in map(json.loads, rows)] for rows in lines]
+    assert curves[0] == curves[1] and [s for s, _ in curves[0]] == [3, 6, 6]
+    assert sorted(p.name for p in run.iterdir() if p.name.startswith("checkpoint")) == ["checkpoint"]
+    assert json.loads((run / "checkpoint" / "trainer_state.json").read_text())["step"] == 6
+
+    with pytest.raises(ValueError, match="trainer_state.json has batch_size=8, this run 4"):
+        smaller = VLMTrainArgs(minutes=60, max_steps=6, batch_size=4, eval_every=3)
+        train_vlm(resumed, processor, train, held_out, smaller, out=run, resume=True)
+    with pytest.raises(ValueError, match="nothing to resume: .*straight2/checkpoint does not exist"):
+        train_vlm(resumed, processor, train, held_out, args, out=tmp_path / "straight2", resume=True)

@@ -2,6 +2,14 @@
 
 from modgap.world.concepts import CONCEPTS, ConceptSentence, concept_sentences
 from modgap.world.dataset import WorldRecord, generate_world, load_world, make_record, to_dataset
+from modgap.world.hallucination import (
+    CaptionReport,
+    ClaimErrors,
+    ParsedCaption,
+    caption_errors,
+    caption_hallucinations,
+    parse_caption,
+)
 from modgap.world.language import (
     Claim,
     caption_claims,
@@ -35,6 +43,8 @@ from modgap.world.scene import (
 __all__ = [
     "COLOURS",
     "CONCEPTS",
+    "CaptionReport",
+    "ClaimErrors",
     "PERTURBATIONS",
     "QUESTION_KINDS",
     "SHAPES",
@@ -43,6 +53,7 @@ __all__ = [
     "Claim",
     "ConceptSentence",
     "Object",
+    "ParsedCaption",
     "Perturbed",
     "Question",
     "Scene",
@@ -52,6 +63,8 @@ __all__ = [
     "answer_question",
     "below",
     "caption_claims",
+    "caption_errors",
+    "caption_hallucinations",
     "caption_text",
     "check_claim",
     "closer_to",
@@ -64,6 +77,7 @@ __all__ = [
     "load_world",
     "make_claim",
     "make_record",
+    "parse_caption",
     "perturb",
     "render_scene",
     "resolve",

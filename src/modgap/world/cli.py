@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from pathlib import Path
 from typing import Annotated
 
@@ -61,13 +62,25 @@ def world_train_vlm(
     ] = Path("zoo/world-vlm"),
     minutes: Annotated[float, typer.Option(help="Wall-clock budget.")] = 20.0,
     held_out: Annotated[int, typer.Option(help="Last scenes kept for evaluation.")] = 1000,
-    batch_size: int = 32,
+    batch_size: Annotated[
+        int, typer.Option(help="Global batch, split across `accelerate launch` processes.")
+    ] = 32,
     lr: float = 5e-4,
-    eval_every: Annotated[int, typer.Option(help="Steps between held-out evaluations.")] = 250,
+    eval_every: Annotated[
+        int, typer.Option(help="Steps between held-out evaluations and checkpoints.")
+    ] = 250,
     seed: int = 0,
     device: Annotated[str, typer.Option(help="cpu | cuda.")] = "cpu",
+    resume: Annotated[
+        bool, typer.Option(help="Continue from OUT/checkpoint/ (same steps, schedule, data order).")
+    ] = False,
 ) -> None:
-    """Train the tiny world VLM (a Llava built from config) from scratch; print accuracy per question kind."""
+    """Train the tiny world VLM (a Llava built from config) from scratch; print accuracy per question kind.
+
+    Data parallel on several GPUs: `accelerate launch -m modgap world train-vlm --device cuda ...`.
+    """
+    from accelerate import PartialState
+
     from modgap.world.recipe import train_world_vlm
     from modgap.world.vlm import VLMTrainArgs
 
@@ -75,7 +88,10 @@ def world_train_vlm(
         args = VLMTrainArgs(minutes=minutes, batch_size=batch_size, lr=lr, eval_every=eval_every, seed=seed)
     except ValueError as e:
         raise fail(e) from None
-    with progress() as bar:
+    main = PartialState(cpu=device == "cpu").is_main_process
+    bar = progress()
+    bar.disable = not main  # one bar, the main process's
+    with bar:
         job = bar.add_task("world VLM", total=None, info="")
 
         def on_eval(step: int, loss: float, scores: dict[str, float]) -> None:
@@ -83,11 +99,14 @@ def world_train_vlm(
             bar.update(job, completed=step, info=f"loss {loss:.3f}  {shown}")
 
         try:
-            scores = train_world_vlm(world, out, args, held_out=held_out, on_eval=on_eval, device=device)
+            scores = train_world_vlm(
+                world, out, args, held_out=held_out, on_eval=on_eval, device=device, resume=resume
+            )
         except (ValueError, FileNotFoundError) as e:
             raise fail(e) from None
-    console.print(accuracy_table(scores, out / "chance.json", f"held-out accuracy ({held_out} scenes)"))
-    console.print(f"saved to {out}/ (serve it: modgap serve --model hf:{out})")
+    if main:
+        console.print(accuracy_table(scores, out / "chance.json", f"held-out accuracy ({held_out} scenes)"))
+        console.print(f"saved to {out}/ (serve it: modgap serve --model hf:{out})")
 
 
 def accuracy_table(scores: dict[str, float], chance_file: Path, title: str) -> Table:
@@ -126,3 +145,44 @@ def world_eval(
         low, high = s.ci
         table.add_row(s.kind, str(s.n), f"{s.accuracy:.1%}", f"[{low:.1%}, {high:.1%}]", f"{s.chance:.1%}")
     console.print(table)
+
+
+@app.command("captions")
+def world_captions(
+    model: Annotated[str, typer.Option(help="hf:PATH of a world VLM checkpoint.")],
+    world: Annotated[Path, typer.Option(help="A `modgap world generate` folder.")] = Path("world"),
+    held_out: Annotated[int, typer.Option(help="Last scenes of the world (the VLM never saw them).")] = 1000,
+    n: Annotated[int, typer.Option(help="How many of those scenes to caption.")] = 200,
+    max_new_tokens: Annotated[int, typer.Option(help="Token limit of a caption.")] = 180,
+    device: Annotated[str, typer.Option(help="auto | cpu | cuda.")] = "auto",
+) -> None:
+    """Hallucination rates of the model's own greedy captions per claim kind, with 95% intervals."""
+    from modgap.world.hallucination import caption_hallucinations
+
+    with progress() as bar:
+        job = bar.add_task("captions", total=n, info="")
+        try:
+            report = caption_hallucinations(
+                model,
+                world,
+                held_out,
+                n,
+                device,
+                max_new_tokens,
+                on_batch=lambda k: bar.update(job, completed=k),
+            )
+        except (ValueError, FileNotFoundError, ImportError) as e:
+            raise fail(e) from None
+    table = Table(title=f"{model} describing {report.captions} held-out scenes of {world}")
+    for col in ("claim kind", "claims", "wrong", "error rate", "95% CI"):
+        table.add_column(col, justify="left" if col == "claim kind" else "right")
+    for row in report.kinds:
+        low, high = row.ci
+        table.add_row(
+            row.kind, str(row.claims), str(row.wrong), f"{row.rate:.1%}", f"[{low:.1%}, {high:.1%}]"
+        )
+    console.print(table)
+    sentences = len(report.unparsed) + (report.kinds[-1].claims if report.kinds else 0)
+    console.print(f"unparsed sentences: {len(report.unparsed)} of {sentences}")
+    for sentence, times in Counter(report.unparsed).most_common(3):
+        console.print(f"  {times} x {sentence!r}", markup=False)

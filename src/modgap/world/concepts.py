@@ -8,9 +8,18 @@ extractor can read activations at the anchor's tokens. Fixed text, so every call
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
-__all__ = ["CONCEPTS", "ConceptSentence", "concept_sentences"]
+__all__ = [
+    "CONCEPTS",
+    "WORLD_ANCHORS",
+    "ConceptSentence",
+    "concept_sentences",
+    "parse_marked",
+    "world_concept_sentences",
+]
 
 _MARKED: dict[str, tuple[str, ...]] = {
     "spatial": (
@@ -137,9 +146,11 @@ class ConceptSentence:
         return self.sentence[self.anchor_start : self.anchor_end]
 
 
-def _parse(concept: str, marked: str) -> ConceptSentence:
+def parse_marked(concept: str, marked: str) -> ConceptSentence:
+    """``marked`` with its one ``**anchor**`` unmarked and located."""
     m = _ANCHOR.search(marked)
-    assert m and len(_ANCHOR.findall(marked)) == 1, f"need exactly one **anchor** in {marked!r}"
+    if not m or len(_ANCHOR.findall(marked)) != 1:
+        raise ValueError(f"need exactly one **anchor** in {marked!r}")
     sentence = marked[: m.start()] + m.group(1) + marked[m.end() :]
     return ConceptSentence(concept, sentence, m.start(), m.start() + len(m.group(1)))
 
@@ -148,4 +159,33 @@ def concept_sentences(concept: str) -> list[ConceptSentence]:
     """The sentences of ``concept`` (one of :data:`CONCEPTS`), in a fixed order."""
     if concept not in _MARKED:
         raise ValueError(f"unknown concept {concept!r}; choose from {', '.join(CONCEPTS)}")
-    return [_parse(concept, s) for s in _MARKED[concept]]
+    return [parse_marked(concept, s) for s in _MARKED[concept]]
+
+
+WORLD_ANCHORS = {
+    "spatial": ("relation", "rel"),
+    "counting": ("count", "n"),
+    "attribute": ("attribute", "colour"),
+    "entity": ("object", "a.shape"),
+}
+"""Concept -> (caption claim kind, slot whose words are the anchor), for world-language concept sets."""
+
+
+def world_concept_sentences(claims: Iterable[Any], concept: str, n: int = 48) -> list[ConceptSentence]:
+    """Up to ``n`` caption sentences of ``concept`` in the world's own words (a world VLM's tokenizer
+    knows no others), anchor = the claim's relation / number / colour / shape slot; distinct sentences,
+    in order."""
+    if concept not in WORLD_ANCHORS:
+        raise ValueError(f"unknown concept {concept!r}; choose from {', '.join(WORLD_ANCHORS)}")
+    kind, slot = WORLD_ANCHORS[concept]
+    out: dict[str, ConceptSentence] = {}
+    for claim in claims:
+        if claim.kind != kind or slot not in claim.slots or len(out) >= n:
+            continue
+        start, end = claim.slots[slot]
+        before = " ".join(claim.words[:start])
+        first = len(before) + (1 if before else 0)
+        anchor = " ".join(claim.words[start:end]).rstrip(".,")
+        sentence = " ".join(claim.words)
+        out.setdefault(sentence, ConceptSentence(concept, sentence, first, first + len(anchor)))
+    return list(out.values())

@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from pathlib import Path
 
+from accelerate import PartialState
 from PIL import Image
 
 from modgap.world.dataset import WorldRecord, load_world
@@ -24,9 +25,10 @@ from modgap.world.vlm import (
     train_vlm,
 )
 
-__all__ = ["question_examples", "train_world_vlm", "chance"]
+__all__ = ["DESCRIBE", "caption_examples", "question_examples", "train_world_vlm", "chance"]
 
 DESCRIBE = "describe the image ."
+"""The prompt the world VLM learns to answer with the scene's dense caption."""
 
 
 def _image(world: Path, record: WorldRecord) -> Image.Image:
@@ -44,6 +46,11 @@ def question_examples(world: Path, records: Sequence[WorldRecord]) -> list[Examp
             for q in r.questions
         ]
     return out
+
+
+def caption_examples(world: Path, records: Sequence[WorldRecord]) -> list[Example]:
+    """One :data:`DESCRIBE` prompt per scene, its dense caption as the target."""
+    return [Example(_image(world, r), DESCRIBE, r.caption, "caption") for r in records]
 
 
 def chance(records: Sequence[WorldRecord]) -> dict[str, float]:
@@ -64,8 +71,13 @@ def train_world_vlm(
     captions: bool = True,
     on_eval: Callable[[int, float, dict[str, float]], None] | None = None,
     device: str = "cpu",
+    resume: bool = False,
 ) -> dict[str, float]:
-    """Train a world VLM from scratch on ``world`` into ``out``; returns held-out accuracy per kind."""
+    """Train a world VLM from scratch on ``world`` into ``out``; returns held-out accuracy per kind.
+
+    ``resume`` continues from ``out/checkpoint/`` (see :func:`train_vlm`). Under ``accelerate launch``
+    only the main process writes files; the others return ``{}``.
+    """
     world, out = Path(world), Path(out)
     args, config = args or VLMTrainArgs(), config or VLMConfig()
     records = load_world(world)
@@ -74,17 +86,16 @@ def train_world_vlm(
     train_records, test_records = records[:-held_out], records[-held_out:]
     train = question_examples(world, train_records)
     if captions:
-        train += [Example(_image(world, r), DESCRIBE, r.caption, "caption") for r in train_records]
+        train += caption_examples(world, train_records)
     test = question_examples(world, test_records)
     tokenizer = build_tokenizer([f"{e.question} {e.answer}" for e in train])
     model, processor = build_vlm(tokenizer, config, args.seed)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "recipe.json").write_text(
-        json.dumps(
-            {"world": str(world), "held_out": held_out, "captions": captions, "config": asdict(config)}
-        )
-        + "\n"
-    )
-    scores = train_vlm(model, processor, train, test, args, out, device, on_eval)
-    (out / "chance.json").write_text(json.dumps(chance(test_records), indent=2) + "\n")
+    main = PartialState(cpu=device == "cpu").is_main_process
+    if main:
+        out.mkdir(parents=True, exist_ok=True)
+        recipe = {"world": str(world), "held_out": held_out, "captions": captions, "config": asdict(config)}
+        (out / "recipe.json").write_text(json.dumps(recipe) + "\n")
+    scores = train_vlm(model, processor, train, test, args, out, device, on_eval, resume)
+    if main:
+        (out / "chance.json").write_text(json.dumps(chance(test_records), indent=2) + "\n")
     return scores

@@ -5,6 +5,8 @@ few hundred words, so the softmax stays cheap on a CPU), and it is saved as an o
 ``AutoModelForImageTextToText.from_pretrained(path)`` and ``AutoProcessor`` load it, and so does
 ``modgap serve --model hf:PATH``. Training follows the usual recipe for chat VLMs: loss on the answer
 tokens only, AdamW with linear warmup and cosine decay, held-out evaluation by greedy decoding.
+Training runs through ``accelerate`` (data parallel under ``accelerate launch``) and keeps a resumable
+checkpoint without pickle: safetensors for the weights and AdamW's moments, JSON for the rest.
 """
 
 from __future__ import annotations
@@ -12,16 +14,22 @@ from __future__ import annotations
 import json
 import math
 import random
+import shutil
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 import torch
+from accelerate import Accelerator
+from accelerate.utils import DistributedDataParallelKwargs, broadcast
 from PIL import Image
+from safetensors.torch import load_file, save_file
 from tokenizers import Tokenizer, normalizers, pre_tokenizers
 from tokenizers.models import WordLevel
 from tokenizers.trainers import WordLevelTrainer
+from torch.optim import Optimizer
 from transformers import (
     LlavaConfig,
     LlavaForConditionalGeneration,
@@ -38,6 +46,7 @@ __all__ = [
     "build_vlm",
     "train_vlm",
     "evaluate_vlm",
+    "generate_vlm",
 ]
 
 SPECIAL = ("<pad>", "<unk>", "<s>", "</s>", "<image>", "<|user|>", "<|assistant|>")
@@ -49,6 +58,10 @@ CHAT_TEMPLATE = (
     "{% if add_generation_prompt %}<|assistant|> {% endif %}"
 )
 """Plain and word-level (whitespace separates everything); ``<image>`` expands to the image's patches."""
+CHECKPOINT = "checkpoint"
+"""The resumable checkpoint's folder inside a run folder."""
+OPTIMIZER_FILE = "optimizer.safetensors"
+STATE_FILE = "trainer_state.json"
 
 
 @dataclass(frozen=True)
@@ -193,13 +206,18 @@ def _encode(processor: LlavaProcessor, examples: Sequence[Example], answers: boo
     return dict(batch)
 
 
-def _generate(
-    model: LlavaForConditionalGeneration, processor: LlavaProcessor, examples: Sequence[Example]
+@torch.no_grad()
+def generate_vlm(
+    model: LlavaForConditionalGeneration,
+    processor: LlavaProcessor,
+    examples: Sequence[Example],
+    max_new_tokens: int = 4,
 ) -> list[str]:
+    """Greedy replies to the examples' questions (one batch); short answers need only a few tokens."""
     if not examples:
         return []
     inputs = {k: v.to(model.device) for k, v in _encode(processor, examples, answers=False).items()}
-    out = model.generate(**inputs, max_new_tokens=4, do_sample=False)
+    out = model.generate(**inputs, max_new_tokens=max_new_tokens, do_sample=False)
     return processor.tokenizer.batch_decode(out[:, inputs["input_ids"].shape[1] :], skip_special_tokens=True)
 
 
@@ -245,11 +263,75 @@ def evaluate_vlm(
         for e, pick in zip(ranked, _rank_options(model, processor, ranked), strict=True):
             right.setdefault(e.kind, []).append(pick == e.answer)
         free = [e for e in chunk if not e.choices]
-        for e, s in zip(free, _generate(model, processor, free), strict=True):
+        for e, s in zip(free, generate_vlm(model, processor, free), strict=True):
             right.setdefault(e.kind, []).append(_same(s, e.answer))
     scores = {kind: sum(v) / len(v) for kind, v in sorted(right.items())}
     scores["all"] = sum(sum(v) for v in right.values()) / max(1, sum(len(v) for v in right.values()))
     return scores
+
+
+def _lr_scale(args: VLMTrainArgs, step: int, time_fraction: float) -> float:
+    """Linear warmup, then cosine decay to zero over the run.
+
+    With ``max_steps`` the decay follows steps alone, so a run and its resumed continuation see exactly
+    the same rates whatever the clock did (``minutes`` then only caps the run); without it the decay
+    follows the wall clock, so any time budget ends annealed.
+    """
+    progress = step / args.max_steps if args.max_steps else min(1.0, time_fraction)
+    return min(1.0, (step + 1) / args.warmup_steps) * 0.5 * (1 + math.cos(math.pi * progress))
+
+
+def _save_checkpoint(
+    folder: Path,
+    model: LlavaForConditionalGeneration,
+    processor: LlavaProcessor,
+    opt: Optimizer,
+    state: dict[str, Any],
+) -> None:
+    """The model (safetensors), AdamW's moments keyed by parameter name, and ``trainer_state.json``.
+
+    Written to ``<folder>.tmp`` and swapped in by renames, so a crash mid-write leaves the previous
+    checkpoint (as ``<folder>``, or as ``<folder>.old`` between the two renames).
+    """
+    tmp, old = folder.with_name(f"{folder.name}.tmp"), folder.with_name(f"{folder.name}.old")
+    shutil.rmtree(tmp, ignore_errors=True)
+    model.save_pretrained(tmp)
+    processor.save_pretrained(tmp)
+    names = [name for name, _ in model.named_parameters()]
+    moments = opt.state_dict()["state"]
+    save_file(
+        {f"{names[i]}.{k}": v.detach().cpu() for i, m in moments.items() for k, v in m.items()},
+        tmp / OPTIMIZER_FILE,
+    )
+    (tmp / STATE_FILE).write_text(json.dumps(state) + "\n")
+    if folder.exists():
+        folder.rename(old)
+    tmp.rename(folder)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _load_checkpoint(
+    out: Path, model: LlavaForConditionalGeneration, opt: Optimizer, expected: dict[str, int]
+) -> dict[str, Any]:
+    """Restore the weights and AdamW's moments from ``out/checkpoint``; returns the trainer state."""
+    folder = next((f for f in (out / CHECKPOINT, out / f"{CHECKPOINT}.old") if f.is_dir()), None)
+    if folder is None:
+        raise ValueError(f"nothing to resume: {out / CHECKPOINT} does not exist (train without resume)")
+    state = json.loads((folder / STATE_FILE).read_text())
+    for key, value in expected.items():
+        if state.get(key) != value:
+            raise ValueError(
+                f"cannot resume: {folder / STATE_FILE} has {key}={state.get(key)}, this run {value}"
+            )
+    model.load_state_dict(type(model).from_pretrained(folder).state_dict())
+    flat = load_file(folder / OPTIMIZER_FILE)
+    moments = {
+        i: {k: flat[f"{name}.{k}"] for k in ("step", "exp_avg", "exp_avg_sq")}
+        for i, (name, _) in enumerate(model.named_parameters())
+        if f"{name}.step" in flat
+    }
+    opt.load_state_dict({"state": moments, "param_groups": opt.state_dict()["param_groups"]})
+    return state
 
 
 def train_vlm(
@@ -261,61 +343,93 @@ def train_vlm(
     out: Path | None = None,
     device: str = "cpu",
     on_eval: Callable[[int, float, dict[str, float]], None] | None = None,
+    resume: bool = False,
 ) -> dict[str, float]:
     """Train on ``train`` within ``args.minutes``; returns the final held-out accuracy per kind.
 
     With ``out``, the model and processor are saved there (safetensors) with ``metrics.json`` and the
-    learning curve in ``history.jsonl``.
+    learning curve in ``history.jsonl``, and ``out/checkpoint/`` is rewritten every ``eval_every`` steps
+    and at the end; ``resume`` continues from it at the same step, schedule position and data order.
+
+    Runs through ``accelerate``: under ``accelerate launch`` each process trains on its share of every
+    batch (data parallel, the same global batch), and only the main process evaluates, saves and calls
+    ``on_eval`` (the others return ``{}``). ``device="cpu"`` keeps it on the CPU.
     """
     if not train:
         raise ValueError("no training examples")
-    model.to(device).train()
-    rng = random.Random(args.seed)
-    opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=args.weight_decay)
-    budget, start, step, history = 60 * args.minutes, time.perf_counter(), 0, []
-    order: list[int] = []
-    while (time.perf_counter() - start) < budget and (args.max_steps is None or step < args.max_steps):
-        if len(order) < args.batch_size:
-            order += rng.sample(range(len(train)), len(train))
-        idx, order = order[: args.batch_size], order[args.batch_size :]
-        batch = {
-            k: v.to(device) for k, v in _encode(processor, [train[i] for i in idx], answers=True).items()
-        }
-        progress = min(1.0, (time.perf_counter() - start) / budget)
-        if args.max_steps:
-            progress = max(progress, step / args.max_steps)
-        scale = min(1.0, (step + 1) / args.warmup_steps) * 0.5 * (1 + math.cos(math.pi * progress))
+    if resume and out is None:
+        raise ValueError("resume needs out, the run folder holding checkpoint/")
+    # The vision tower's final layer norm is unused (Llava reads the last hidden states before it).
+    unused = DistributedDataParallelKwargs(find_unused_parameters=True)
+    acc = Accelerator(cpu=device == "cpu", kwargs_handlers=[unused])
+    if args.batch_size < acc.num_processes:
+        raise ValueError(f"batch_size={args.batch_size} is smaller than the {acc.num_processes} processes")
+    net, rng = model, random.Random(args.seed)
+    opt = torch.optim.AdamW(net.parameters(), lr=args.lr, weight_decay=args.weight_decay)
+    fixed = {"train_size": len(train), "batch_size": args.batch_size, "seed": args.seed}
+    state: dict[str, Any] = {**fixed, "step": 0, "seconds": 0.0, "order": [], "history": []}
+    if resume:
+        state = _load_checkpoint(out, net, opt, fixed)
+        rng.setstate((state["rng"][0], tuple(state["rng"][1]), state["rng"][2]))
+    model, opt = acc.prepare(net, opt)
+    model.train()
+    budget, start, loss = 60 * args.minutes, time.perf_counter() - state["seconds"], torch.tensor(math.nan)
+
+    def seconds() -> float:
+        """The main process's clock, so every process stops at the same step. Alone, no sync: the next
+        batch is encoded on the CPU while the GPU still runs this one."""
+        elapsed = time.perf_counter() - start
+        if acc.num_processes == 1:
+            return elapsed
+        return broadcast(torch.tensor([elapsed], device=acc.device)).item()
+
+    def record(scores: dict[str, float]) -> None:  # main process only: no collectives here
+        state.update(seconds=time.perf_counter() - start, rng=rng.getstate())
+        row = {"step": state["step"], "seconds": round(state["seconds"], 1), "loss": loss.item()}
+        state["history"].append({**row, **scores})
+        if out is not None:
+            _save_checkpoint(out / CHECKPOINT, net, processor, opt, state)
+
+    while (now := seconds()) < budget and (args.max_steps is None or state["step"] < args.max_steps):
+        if len(state["order"]) < args.batch_size:
+            state["order"] += rng.sample(range(len(train)), len(train))
+        idx, state["order"] = state["order"][: args.batch_size], state["order"][args.batch_size :]
+        shard = [train[i] for i in idx[acc.process_index :: acc.num_processes]]
+        batch = {k: v.to(acc.device) for k, v in _encode(processor, shard, answers=True).items()}
         for group in opt.param_groups:
-            group["lr"] = args.lr * scale
+            group["lr"] = args.lr * _lr_scale(args, state["step"], now / budget)
         loss = model(**batch).loss
         opt.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        acc.backward(loss)
+        acc.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
-        step += 1
-        if step % args.eval_every == 0:
-            scores = evaluate_vlm(model, processor, held_out[: args.eval_size])
-            history.append(
-                {
-                    "step": step,
-                    "seconds": round(time.perf_counter() - start, 1),
-                    "loss": loss.item(),
-                    **scores,
-                }
-            )
-            if on_eval:
-                on_eval(step, loss.item(), scores)
-            model.train()
-    final = evaluate_vlm(model, processor, held_out)
-    history.append(
-        {"step": step, "seconds": round(time.perf_counter() - start, 1), "loss": loss.item(), **final}
-    )
-    if out is not None:
-        out.mkdir(parents=True, exist_ok=True)
-        model.save_pretrained(out)
-        processor.save_pretrained(out)
-        (out / "metrics.json").write_text(
-            json.dumps({"steps": step, **final, "args": asdict(args)}, indent=2) + "\n"
-        )
-        (out / "history.jsonl").write_text("".join(json.dumps(h) + "\n" for h in history))
+        state["step"] += 1
+        if state["step"] % args.eval_every == 0:
+            if acc.is_main_process:
+                scores = evaluate_vlm(net, processor, held_out[: args.eval_size])
+                record(scores)
+                if on_eval:
+                    on_eval(state["step"], loss.item(), scores)
+                model.train()
+            acc.wait_for_everyone()
+    final: dict[str, float] = {}
+    if acc.is_main_process:
+        final = evaluate_vlm(net, processor, held_out)
+        record(final)
+        if out is not None:
+            _save_final(out, net, processor, state, {"steps": state["step"], **final, "args": asdict(args)})
+    acc.wait_for_everyone()
     return final
+
+
+def _save_final(
+    out: Path,
+    model: LlavaForConditionalGeneration,
+    processor: LlavaProcessor,
+    state: dict[str, Any],
+    metrics: dict[str, Any],
+) -> None:
+    model.save_pretrained(out)
+    processor.save_pretrained(out)
+    (out / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
+    (out / "history.jsonl").write_text("".join(json.dumps(h) + "\n" for h in state["history"]))
