@@ -15,18 +15,19 @@ from modgap.fone.cli import metrics_table, run_training
 from modgap.isobench.cli import app as bench_app
 from modgap.isobench.cli import make_suite
 from modgap.models.cli import serve_command
+from modgap.steer.cli import app as steer_app
 from modgap.world.cli import app as world_app
 
 app = typer.Typer(help="Benchmark and close the modality gap of multimodal LLMs.", no_args_is_help=True)
 app.add_typer(fone_app, name="fone")
 app.add_typer(bench_app, name="bench")
 app.add_typer(world_app, name="world")
+app.add_typer(steer_app, name="steer")
 app.command("serve")(serve_command)
-for _name, _help in {
-    "steer": "Textual steering vectors for MLLMs.",
-    "tldr": "TLDR token-level hallucination reward model.",
-}.items():
-    app.add_typer(typer.Typer(help=f"{_help} Not built yet.", no_args_is_help=True), name=_name)
+app.add_typer(
+    typer.Typer(help="TLDR token-level hallucination reward model. Not built yet.", no_args_is_help=True),
+    name="tldr",
+)
 
 
 def _version(value: bool) -> None:
