@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import math
 import random
-import shutil
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
@@ -25,11 +24,9 @@ import torch
 from accelerate import Accelerator
 from accelerate.utils import DistributedDataParallelKwargs, broadcast
 from PIL import Image
-from safetensors.torch import load_file, save_file
 from tokenizers import Tokenizer, normalizers, pre_tokenizers
 from tokenizers.models import WordLevel
 from tokenizers.trainers import WordLevelTrainer
-from torch.optim import Optimizer
 from transformers import (
     LlavaConfig,
     LlavaForConditionalGeneration,
@@ -37,6 +34,9 @@ from transformers import (
     LlavaProcessor,
     PreTrainedTokenizerFast,
 )
+
+from modgap.models.scoring import MCQuestion, rank_options
+from modgap.world.checkpoint import CHECKPOINT, load_checkpoint, save_checkpoint
 
 __all__ = [
     "Example",
@@ -58,10 +58,6 @@ CHAT_TEMPLATE = (
     "{% if add_generation_prompt %}<|assistant|> {% endif %}"
 )
 """Plain and word-level (whitespace separates everything); ``<image>`` expands to the image's patches."""
-CHECKPOINT = "checkpoint"
-"""The resumable checkpoint's folder inside a run folder."""
-OPTIMIZER_FILE = "optimizer.safetensors"
-STATE_FILE = "trainer_state.json"
 
 
 @dataclass(frozen=True)
@@ -221,26 +217,6 @@ def generate_vlm(
     return processor.tokenizer.batch_decode(out[:, inputs["input_ids"].shape[1] :], skip_special_tokens=True)
 
 
-def _rank_options(
-    model: LlavaForConditionalGeneration, processor: LlavaProcessor, examples: Sequence[Example]
-) -> list[str]:
-    if not examples:
-        return []
-    pairs = [(e, option) for e in examples for option in e.choices]
-    batch = _encode(processor, [Example(e.image, e.question, o) for e, o in pairs], answers=True)
-    labels = batch.pop("labels").to(model.device)
-    logits = model(**{k: v.to(model.device) for k, v in batch.items()}).logits[:, :-1]
-    target, scored = labels[:, 1:], labels[:, 1:] != -100
-    logp = torch.log_softmax(logits.float(), -1).gather(-1, target.clamp(min=0).unsqueeze(-1)).squeeze(-1)
-    mean = ((logp * scored).sum(-1) / scored.sum(-1)).tolist()
-    picks, at = [], 0
-    for e in examples:
-        options = mean[at : at + len(e.choices)]
-        picks.append(e.choices[max(range(len(options)), key=options.__getitem__)])
-        at += len(e.choices)
-    return picks
-
-
 def _same(said: str, answer: str) -> bool:
     return said.strip().lower().split()[: len(answer.split())] == answer.lower().split()
 
@@ -260,7 +236,8 @@ def evaluate_vlm(
     for start in range(0, len(examples), batch_size):
         chunk = examples[start : start + batch_size]
         ranked = [e for e in chunk if e.choices]
-        for e, pick in zip(ranked, _rank_options(model, processor, ranked), strict=True):
+        questions = [MCQuestion(e.question, e.choices, e.answer, e.image) for e in ranked]
+        for e, pick in zip(ranked, rank_options(model, processor, questions, batch_size), strict=True):
             right.setdefault(e.kind, []).append(pick == e.answer)
         free = [e for e in chunk if not e.choices]
         for e, s in zip(free, generate_vlm(model, processor, free), strict=True):
@@ -279,59 +256,6 @@ def _lr_scale(args: VLMTrainArgs, step: int, time_fraction: float) -> float:
     """
     progress = step / args.max_steps if args.max_steps else min(1.0, time_fraction)
     return min(1.0, (step + 1) / args.warmup_steps) * 0.5 * (1 + math.cos(math.pi * progress))
-
-
-def _save_checkpoint(
-    folder: Path,
-    model: LlavaForConditionalGeneration,
-    processor: LlavaProcessor,
-    opt: Optimizer,
-    state: dict[str, Any],
-) -> None:
-    """The model (safetensors), AdamW's moments keyed by parameter name, and ``trainer_state.json``.
-
-    Written to ``<folder>.tmp`` and swapped in by renames, so a crash mid-write leaves the previous
-    checkpoint (as ``<folder>``, or as ``<folder>.old`` between the two renames).
-    """
-    tmp, old = folder.with_name(f"{folder.name}.tmp"), folder.with_name(f"{folder.name}.old")
-    shutil.rmtree(tmp, ignore_errors=True)
-    model.save_pretrained(tmp)
-    processor.save_pretrained(tmp)
-    names = [name for name, _ in model.named_parameters()]
-    moments = opt.state_dict()["state"]
-    save_file(
-        {f"{names[i]}.{k}": v.detach().cpu() for i, m in moments.items() for k, v in m.items()},
-        tmp / OPTIMIZER_FILE,
-    )
-    (tmp / STATE_FILE).write_text(json.dumps(state) + "\n")
-    if folder.exists():
-        folder.rename(old)
-    tmp.rename(folder)
-    shutil.rmtree(old, ignore_errors=True)
-
-
-def _load_checkpoint(
-    out: Path, model: LlavaForConditionalGeneration, opt: Optimizer, expected: dict[str, int]
-) -> dict[str, Any]:
-    """Restore the weights and AdamW's moments from ``out/checkpoint``; returns the trainer state."""
-    folder = next((f for f in (out / CHECKPOINT, out / f"{CHECKPOINT}.old") if f.is_dir()), None)
-    if folder is None:
-        raise ValueError(f"nothing to resume: {out / CHECKPOINT} does not exist (train without resume)")
-    state = json.loads((folder / STATE_FILE).read_text())
-    for key, value in expected.items():
-        if state.get(key) != value:
-            raise ValueError(
-                f"cannot resume: {folder / STATE_FILE} has {key}={state.get(key)}, this run {value}"
-            )
-    model.load_state_dict(type(model).from_pretrained(folder).state_dict())
-    flat = load_file(folder / OPTIMIZER_FILE)
-    moments = {
-        i: {k: flat[f"{name}.{k}"] for k in ("step", "exp_avg", "exp_avg_sq")}
-        for i, (name, _) in enumerate(model.named_parameters())
-        if f"{name}.step" in flat
-    }
-    opt.load_state_dict({"state": moments, "param_groups": opt.state_dict()["param_groups"]})
-    return state
 
 
 def train_vlm(
@@ -369,7 +293,7 @@ def train_vlm(
     fixed = {"train_size": len(train), "batch_size": args.batch_size, "seed": args.seed}
     state: dict[str, Any] = {**fixed, "step": 0, "seconds": 0.0, "order": [], "history": []}
     if resume:
-        state = _load_checkpoint(out, net, opt, fixed)
+        state = load_checkpoint(out, net, opt, fixed)
         rng.setstate((state["rng"][0], tuple(state["rng"][1]), state["rng"][2]))
     model, opt = acc.prepare(net, opt)
     model.train()
@@ -388,7 +312,7 @@ def train_vlm(
         row = {"step": state["step"], "seconds": round(state["seconds"], 1), "loss": loss.item()}
         state["history"].append({**row, **scores})
         if out is not None:
-            _save_checkpoint(out / CHECKPOINT, net, processor, opt, state)
+            save_checkpoint(out / CHECKPOINT, net, processor, opt, state)
 
     while (now := seconds()) < budget and (args.max_steps is None or state["step"] < args.max_steps):
         if len(state["order"]) < args.batch_size:
