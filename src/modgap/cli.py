@@ -47,7 +47,7 @@ def main(
 
 # --- demo ------------------------------------------------------------------------------------------
 
-DEMO_PARTS = ("fone", "bench", "eval", "world")
+DEMO_PARTS = ("fone", "bench", "eval", "world", "steer")
 
 
 @app.command()
@@ -70,6 +70,8 @@ def demo(
         demo_eval(out / "suite", out / "eval")
     if "world" in parts:
         demo_world(out / "world")
+    if "steer" in parts:
+        demo_steer(out / "steer", out / "world")
 
 
 def demo_fone(out: Path) -> None:
@@ -147,3 +149,61 @@ def demo_world(out: Path) -> None:
         )
     console.print(accuracy_table(scores, out / "vlm" / "chance.json", "held-out accuracy (300 scenes)"))
     console.print(f"checkpoint in {out / 'vlm'}/ (evaluate it: modgap world eval --model hf:{out / 'vlm'})")
+
+
+def demo_steer(out: Path, world: Path) -> None:
+    """A spatial MeanShift vector from SmolLM2: held-out separation and next-token effect per layer; then
+    a small sweep on the demo's world VLM (when the world part has run)."""
+    from modgap.models.loading import load_pretrained
+    from modgap.steer import extract, layer_report, load_concepts, split
+    from modgap.steer.effects import NEUTRAL_PROMPTS, word_mass
+
+    console.rule("Steering: a spatial MeanShift vector from SmolLM2-135M's text stream")
+    lm = load_pretrained("smollm2", "cpu")
+    train, test = split(load_concepts("spatial"), 0.33, 0)
+    vector = extract(lm.model, lm.tokenizer, train, "meanshift", model_name="smollm2")
+    vector.save(out / "smollm2-spatial")
+    words = sorted({s.anchor for s in load_concepts("spatial")})
+    base = word_mass(lm.model, lm.tokenizer, NEUTRAL_PROMPTS, words)
+    table = Table(
+        title=f"held-out separation ({len(test)} sentences) and spatial next-token mass (base {base:.1%})"
+    )
+    for col in ("layer", "AUROC anchor vs other", "norm", "spatial mass at α=0.5"):
+        table.add_column(col, justify="right")
+    for r in layer_report(lm.model, lm.tokenizer, vector, test):
+        mass = word_mass(lm.model, lm.tokenizer, NEUTRAL_PROMPTS, words, [vector.spec(r.layer, 0.5, "text")])
+        table.add_row(str(r.layer), f"{r.auroc:.3f}", f"{r.norm:.1f}", f"{mass:.1%} ({mass / base - 1:+.0%})")
+    console.print(table)
+    if (world / "vlm" / "config.json").is_file():
+        demo_world_sweep(out, world)
+
+
+def demo_world_sweep(out: Path, world: Path) -> None:
+    """World-language spatial and counting vectors on the demo world VLM, swept on its held-out QA."""
+    from modgap.models.loading import load_pretrained
+    from modgap.steer import extract, load_concepts
+    from modgap.steer.data import load_questions
+    from modgap.steer.report import summary_markdown
+    from modgap.steer.sweep import sweep
+
+    console.rule("Steering the demo world VLM: choose (layer, α, positions) on dev, report on test")
+    vlm = load_pretrained(world / "vlm", "cpu")
+    rows = []
+    for concept, task in (("spatial", "left/right"), ("counting", "count")):
+        sentences = load_concepts(concept, world / "scenes")
+        vector = extract(vlm.model, vlm.tokenizer, sentences, "meanshift", model_name=str(world / "vlm"))
+        questions = load_questions(world / "scenes", [task], held_out=300, n=300)
+        result = sweep(
+            vlm.model,
+            vlm.processor,
+            vector,
+            questions,
+            [0, 1, 2],
+            [-2.0, -1.0, 1.0, 2.0],
+            ["image", "text", "both"],
+            seed=0,
+        )
+        rows.append((concept, task, result))
+    markdown = summary_markdown(rows)
+    (out / "world-sweep.md").write_text(markdown)
+    console.print(markdown)

@@ -4,16 +4,8 @@ import pytest
 
 from modgap.models.loading import load_pretrained
 from modgap.steer import extract, layer_report, load_concepts, split
+from modgap.steer.effects import NEUTRAL_PROMPTS as PROMPTS
 from modgap.steer.effects import word_mass
-
-PROMPTS = [
-    "The cat sat",
-    "She put the keys",
-    "The ball is",
-    "He parked the car",
-    "The lamp is",
-    "The bird flew",
-]
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,17 @@ import torch
 
 from modgap.steer.apply import SteerSpec, steer
 
-__all__ = ["first_token_ids", "word_mass"]
+__all__ = ["NEUTRAL_PROMPTS", "first_token_ids", "word_mass"]
+
+NEUTRAL_PROMPTS = (
+    "The cat sat",
+    "She put the keys",
+    "The ball is",
+    "He parked the car",
+    "The lamp is",
+    "The bird flew",
+)
+"""Openings a spatial word could continue but need not: where a spatial vector's effect shows."""
 
 
 def first_token_ids(tokenizer: Any, words: Sequence[str]) -> list[int]:
