@@ -16,6 +16,7 @@ from modgap.isobench.cli import app as bench_app
 from modgap.isobench.cli import make_suite
 from modgap.models.cli import serve_command
 from modgap.steer.cli import app as steer_app
+from modgap.tldr.cli import app as tldr_app
 from modgap.world.cli import app as world_app
 
 app = typer.Typer(help="Benchmark and close the modality gap of multimodal LLMs.", no_args_is_help=True)
@@ -24,10 +25,7 @@ app.add_typer(bench_app, name="bench")
 app.add_typer(world_app, name="world")
 app.add_typer(steer_app, name="steer")
 app.command("serve")(serve_command)
-app.add_typer(
-    typer.Typer(help="TLDR token-level hallucination reward model. Not built yet.", no_args_is_help=True),
-    name="tldr",
-)
+app.add_typer(tldr_app, name="tldr")
 
 
 def _version(value: bool) -> None:
@@ -47,7 +45,7 @@ def main(
 
 # --- demo ------------------------------------------------------------------------------------------
 
-DEMO_PARTS = ("fone", "bench", "eval", "world", "steer")
+DEMO_PARTS = ("fone", "bench", "eval", "world", "steer", "tldr")
 
 
 @app.command()
@@ -72,6 +70,10 @@ def demo(
         demo_world(out / "world")
     if "steer" in parts:
         demo_steer(out / "steer", out / "world")
+    if "tldr" in parts:
+        if not (out / "world" / "vlm" / "config.json").is_file():
+            demo_world(out / "world")
+        demo_tldr(out / "tldr", out / "world")
 
 
 def demo_fone(out: Path) -> None:
@@ -207,3 +209,39 @@ def demo_world_sweep(out: Path, world: Path) -> None:
     markdown = summary_markdown(rows)
     (out / "world-sweep.md").write_text(markdown)
     console.print(markdown)
+
+
+def demo_tldr(out: Path, world: Path) -> None:
+    """TLDR on the demo world VLM: 2 minutes of LoRA training on gold and perturbed captions, then the
+    metrics on held-out scenes' perturbations against random scores, and an HTML view of the flags."""
+    import random
+
+    from modgap.tldr import TokenRewardConfig, evaluate, score, train_reward_model, world_examples
+    from modgap.tldr.cli import metrics_table
+    from modgap.tldr.html import render_html
+    from modgap.tldr.metrics import Scored
+
+    console.rule("TLDR: a token-level reward model on the world VLM (2 minutes of LoRA)")
+    scenes, held_out = world / "scenes", 300
+    first = len((scenes / "world.jsonl").read_text().splitlines()) - held_out
+    config = TokenRewardConfig(
+        output_dir=str(out / "reward"),
+        per_device_train_batch_size=16,
+        learning_rate=1e-3,
+        warmup_steps=30,
+        lora_rank=16,
+        lora_alpha=32,
+        max_minutes=2.0,
+        eval_strategy="no",
+        use_cpu=True,
+        disable_tqdm=True,
+        report_to=[],
+    )
+    model = train_reward_model(str(world / "vlm"), world_examples(scenes, 0, first), [], config)
+    scored = score(model, None, world_examples(scenes, first, first + 60))
+    rng = random.Random(0)
+    guess = [Scored(s.example, s.offsets, tuple(rng.random() for _ in s.p_good)) for s in scored]
+    console.print(metrics_table(evaluate(scored), "TLDR on 60 held-out scenes' gold and perturbed captions"))
+    console.print(metrics_table({"random": evaluate(guess)["all"]}, "the same, random P(good)"))
+    render_html(scored[:40], out / "highlights.html")
+    console.print(f"flagged words highlighted in {out / 'highlights.html'}")

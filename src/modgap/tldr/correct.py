@@ -12,11 +12,14 @@ import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from modgap.models import ChatBackend, ChatRequest, GenerationParams, Message
 from modgap.tldr.labels import sentence_spans
 
 __all__ = ["GUIDED", "NAIVE", "Outcome", "correction_prompt", "correct_captions", "compare"]
+
+T = TypeVar("T")
 
 GUIDED = (
     "Here is a description of an image:\n{caption}\n\n"
@@ -88,10 +91,11 @@ class Outcome:
         return self.win + self.tie + self.loss
 
 
-def compare(before: Sequence[str], after: Sequence[str], errors: Callable[[int, str], float]) -> Outcome:
+def compare(before: Sequence[T], after: Sequence[T], errors: Callable[[int, T], float]) -> Outcome:
     """Win when the corrected caption has fewer errors than the original, loss when more.
 
-    ``errors(i, caption)`` scores caption ``i`` (lower is better)."""
+    ``errors(i, x)`` scores item ``i`` of either list (lower is better): a caption to check, or a count
+    already made."""
     counts = [0, 0, 0]
     for i, (old, new) in enumerate(zip(before, after, strict=True)):
         a, b = errors(i, old), errors(i, new)
