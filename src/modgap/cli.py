@@ -237,7 +237,12 @@ def demo_tldr(out: Path, world: Path) -> None:
         disable_tqdm=True,
         report_to=[],
     )
-    model = train_reward_model(str(world / "vlm"), world_examples(scenes, 0, first), [], config)
+    train = world_examples(scenes, 0, first)
+    if all(e.type == "none" for e in train):
+        raise fail(
+            ValueError(f"{scenes} has no perturbed captions (an older world): rerun `demo --only world,tldr`")
+        )
+    model = train_reward_model(str(world / "vlm"), train, [], config)
     scored = score(model, None, world_examples(scenes, first, first + 60))
     rng = random.Random(0)
     guess = [Scored(s.example, s.offsets, tuple(rng.random() for _ in s.p_good)) for s in scored]
