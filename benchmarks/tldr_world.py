@@ -24,6 +24,7 @@ from rich.table import Table
 
 from modgap.models import load_pretrained, make_backend
 from modgap.tldr import (
+    Scored,
     TLDRExample,
     TokenRewardConfig,
     TokenRewardModel,
@@ -37,7 +38,6 @@ from modgap.tldr import (
     train_reward_model,
     world_examples,
 )
-from modgap.tldr.metrics import Scored
 from modgap.world import check_claim, load_world
 from modgap.world.hallucination import caption_errors, parse_caption
 from modgap.world.recipe import caption_examples, question_examples
@@ -107,9 +107,7 @@ def main() -> None:
     test = world_examples(a.world, first, first + a.test_scenes)
     runs = {name: score(m, None, test) for name, m in models.items()}
     rng = random.Random(a.seed)
-    runs["random"] = [
-        Scored(s.example, s.offsets, tuple(rng.random() for _ in s.p_good)) for s in runs["TLDR"]
-    ]
+    runs["random"] = [s.guessed(rng) for s in runs["TLDR"]]
     console.print(detection_table(runs))
 
     held = records[first : first + a.captions]
@@ -131,7 +129,7 @@ def main() -> None:
 
     n = a.corrections
     flags = [flagged_words(s) for s in scored[:n]]
-    before_flags = [sum(q < 0.5 for q in s.p_good) for s in scored[:n]]
+    before_flags = [s.flagged() for s in scored[:n]]
     table = Table(title=f"self-correction of {n} captions by {a.corrector}")
     for col in ("method", "by TLDR: win", "tie", "loss", "by truth: win", "tie", "loss"):
         table.add_column(col, justify="left" if col == "method" else "right")
@@ -142,7 +140,7 @@ def main() -> None:
         after = score(
             models["TLDR"], None, [TLDRExample(i, c or " ") for i, c in zip(images, fixed, strict=False)]
         )
-        by_tldr = compare(before_flags, [sum(q < 0.5 for q in s.p_good) for s in after], lambda i, x: x)
+        by_tldr = compare(before_flags, [s.flagged() for s in after], lambda i, x: x)
         by_truth = compare(captions[:n], fixed, lambda i, c: truth_errors(held[i].scene, c))
         table.add_row(method, *(str(x) for o in (by_tldr, by_truth) for x in (o.win, o.tie, o.loss)))
         results[method] = fixed

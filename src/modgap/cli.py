@@ -219,7 +219,6 @@ def demo_tldr(out: Path, world: Path) -> None:
     from modgap.tldr import TokenRewardConfig, evaluate, score, train_reward_model, world_examples
     from modgap.tldr.cli import metrics_table
     from modgap.tldr.html import render_html
-    from modgap.tldr.metrics import Scored
 
     console.rule("TLDR: a token-level reward model on the world VLM (2 minutes of LoRA)")
     scenes, held_out = world / "scenes", 300
@@ -245,7 +244,7 @@ def demo_tldr(out: Path, world: Path) -> None:
     model = train_reward_model(str(world / "vlm"), train, [], config)
     scored = score(model, None, world_examples(scenes, first, first + 60))
     rng = random.Random(0)
-    guess = [Scored(s.example, s.offsets, tuple(rng.random() for _ in s.p_good)) for s in scored]
+    guess = [s.guessed(rng) for s in scored]
     console.print(metrics_table(evaluate(scored), "TLDR on 60 held-out scenes' gold and perturbed captions"))
     console.print(metrics_table({"random": evaluate(guess)["all"]}, "the same, random P(good)"))
     render_html(scored[:40], out / "highlights.html")

@@ -81,3 +81,16 @@ def test_bad_inputs():
         Scored(ex, ((0, 1),), (1.5,))
     with pytest.raises(ValueError, match="at least one"):
         evaluate([])
+
+
+def test_flagged_counts_tokens_below_threshold_and_guessed_keeps_offsets():
+    import random
+
+    from modgap.tldr.example import TLDRExample
+    from modgap.tldr.metrics import Scored
+
+    s = Scored(TLDRExample("x.png", "a b c"), ((0, 1), (2, 3), (4, 5)), (0.1, 0.6, 0.49))
+    assert s.flagged() == 2 and s.flagged(0.05) == 0
+    g = s.guessed(random.Random(0))
+    rng = random.Random(0)
+    assert g.offsets == s.offsets and g.p_good == tuple(rng.random() for _ in range(3))

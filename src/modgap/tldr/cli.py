@@ -262,13 +262,13 @@ def tldr_correct(
         originals = read_pairs(data)
         scored = score(model, None, originals)
         images, captions = [e.image for e in originals], [e.caption for e in originals]
-        before = [sum(p < 0.5 for p in s.p_good) for s in scored]
+        before = [s.flagged() for s in scored]
         flagged = [flagged_words(s) for s in scored]
         rows, outcomes = {}, {}
         for method, naive in (("guided", False), ("naive", True)):
             fixed = correct_captions(make_backend(captioner, device=device), images, captions, flagged, naive)
             again = score(model, None, [TLDRExample(i, c or " ") for i, c in zip(images, fixed, strict=True)])
-            after = [sum(p < 0.5 for p in s.p_good) for s in again]
+            after = [s.flagged() for s in again]
             outcomes[method] = compare(before, after, lambda i, count: count)
             rows[method] = fixed
     except ERRORS as e:

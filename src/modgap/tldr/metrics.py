@@ -13,6 +13,7 @@ first sentence of :func:`sentence_spans` it overlaps (whitespace-only tokens bel
 from __future__ import annotations
 
 import math
+import random
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
@@ -43,6 +44,14 @@ class Scored:
             )
         if any(not 0 <= p <= 1 for p in self.p_good):
             raise ValueError(f"{self.example.id}: P(good) scores must lie in [0, 1]")
+
+    def flagged(self, threshold: float = THRESHOLD) -> int:
+        """How many tokens the scorer calls bad: what self-correction tries to bring down."""
+        return sum(p < threshold for p in self.p_good)
+
+    def guessed(self, rng: random.Random) -> Scored:
+        """The same tokens with uniform random P(good): the chance baseline of every metric."""
+        return Scored(self.example, self.offsets, tuple(rng.random() for _ in self.p_good))
 
     @property
     def labels(self) -> list[int]:
