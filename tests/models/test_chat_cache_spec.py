@@ -94,3 +94,14 @@ def test_model_specs(spec, kind, name, url):
 def test_bad_model_specs_name_the_spec(bad):
     with pytest.raises(ValueError, match="spec|kind"):
         parse_spec(bad)
+
+
+def test_local_spec_refuses_api_models_naming_the_use():
+    import pytest
+
+    from modgap.models.spec import local_spec
+
+    assert local_spec("smollm2", "steering").name == "smollm2"
+    assert str(local_spec("hf:/m/x", "serve").path) == "/m/x"
+    with pytest.raises(ValueError, match=r"serve needs a local model's weights.*'openai:gpt-4o'"):
+        local_spec("openai:gpt-4o", "serve")

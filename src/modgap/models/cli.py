@@ -9,7 +9,7 @@ import typer
 from modgap.console import console, fail
 from modgap.models.backend import make_backend
 from modgap.models.serve import serve
-from modgap.models.spec import parse_spec
+from modgap.models.spec import local_spec
 
 
 def serve_command(
@@ -22,9 +22,7 @@ def serve_command(
 ) -> None:
     """Serve a local model at /v1/chat/completions and /v1/models, to evaluate it like any API model."""
     try:
-        spec = parse_spec(model)
-        if spec.kind != "hf":
-            raise ValueError(f"--model {model!r}: serve takes a local model, hf:/path/to/model or smollm2")
+        spec = local_spec(model, "serve")
         backend = make_backend(spec, device=device, batch_size=batch_size, name=name or spec.name)
     except (ValueError, FileNotFoundError, ImportError) as e:
         raise fail(e) from None

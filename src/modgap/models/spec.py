@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-__all__ = ["ModelSpec", "parse_spec"]
+__all__ = ["ModelSpec", "parse_spec", "local_spec"]
 
 DEFAULT_OPENAI_URL = "https://api.openai.com/v1"
 
@@ -44,3 +44,11 @@ def parse_spec(spec: str) -> ModelSpec:
             raise ValueError(f"model spec {spec!r}: expected openai:NAME or openai:NAME@http(s)://…")
         return ModelSpec("openai", name, base_url=url.rstrip("/") if at else DEFAULT_OPENAI_URL)
     raise ValueError(f"unknown model kind {kind!r} in {spec!r}; accepted: {forms}")
+
+
+def local_spec(spec: str, use: str) -> ModelSpec:
+    """``spec`` parsed, refused unless it names local weights (what ``use`` must read or serve)."""
+    parsed = parse_spec(spec)
+    if parsed.kind != "hf":
+        raise ValueError(f"{use} needs a local model's weights, hf:/path/to/model or smollm2; got {spec!r}")
+    return parsed

@@ -40,11 +40,9 @@ def parse_floats(value: str) -> list[float]:
 
 def _load(model: str, device: str):
     from modgap.models.loading import load_pretrained
-    from modgap.models.spec import parse_spec
+    from modgap.models.spec import local_spec
 
-    spec = parse_spec(model)
-    if spec.kind != "hf":
-        raise ValueError(f"steering needs the model's weights: use hf:PATH or smollm2, not {model!r}")
+    spec = local_spec(model, "steering")
     return load_pretrained(spec.path or spec.name, device)
 
 

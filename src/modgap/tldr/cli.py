@@ -98,14 +98,12 @@ def tldr_train(
     device: Annotated[str, typer.Option(help="cpu | cuda (several GPUs: accelerate launch).")] = "cpu",
 ) -> None:
     """Train a TLDR reward model with LoRA (vision frozen) on per-token BCE."""
-    from modgap.models.spec import parse_spec
+    from modgap.models.spec import local_spec
     from modgap.tldr.data import read_examples
     from modgap.tldr.train import TokenRewardConfig, train_reward_model
 
     try:
-        spec = parse_spec(backbone)
-        if spec.kind != "hf":
-            raise ValueError(f"the backbone must be local weights (hf:PATH or smollm2), not {backbone!r}")
+        spec = local_spec(backbone, "the reward model's backbone")
         held_out = read_examples(eval_data) if eval_data else []
         config = TokenRewardConfig(
             output_dir=str(out),
