@@ -31,16 +31,26 @@ def main() -> None:
     p.add_argument("--minutes", type=float, default=20.0)
     p.add_argument("--batch-size", type=int, default=32)
     p.add_argument("--lr", type=float, default=5e-4)
+    p.add_argument("--draws", type=int, default=4, help="conversations per scene per epoch")
     p.add_argument("--eval-every", type=int, default=250)
     p.add_argument("--device", default="cpu")
     p.add_argument("--seed", type=int, default=0)
-    for field in ("vision_layers", "vision_dim", "text_layers", "text_dim", "heads", "patch_size"):
+    for field in (
+        "image_size",
+        "patch_size",
+        "vision_layers",
+        "vision_dim",
+        "text_layers",
+        "text_dim",
+        "heads",
+    ):
         p.add_argument(f"--{field.replace('_', '-')}", type=int, default=getattr(VLMConfig(), field))
     a = p.parse_args()
     console = Console()
     if not (a.world / "world.jsonl").is_file():
         generate_world(a.n, a.seed, a.world)
     config = VLMConfig(
+        image_size=a.image_size,
         vision_layers=a.vision_layers,
         vision_dim=a.vision_dim,
         text_layers=a.text_layers,
@@ -51,7 +61,7 @@ def main() -> None:
     args = VLMTrainArgs(
         minutes=a.minutes, batch_size=a.batch_size, lr=a.lr, eval_every=a.eval_every, seed=a.seed
     )
-    scores = train_world_vlm(a.world, a.out, args, config, a.held_out, device=a.device)
+    scores = train_world_vlm(a.world, a.out, args, config, a.held_out, draws=a.draws, device=a.device)
     chance = json.loads((a.out / "chance.json").read_text())
     steps = json.loads((a.out / "metrics.json").read_text())["steps"]
     table = Table(title=f"{a.held_out} held-out scenes after {a.minutes:g} min, {steps:,} steps ({a.device})")

@@ -6,7 +6,7 @@ from typer.testing import CliRunner
 
 from modgap.cli import app
 from modgap.world import load_world
-from modgap.world.recipe import chance, question_examples
+from modgap.world.recipe import DESCRIBE, chance, dialogue_examples, question_examples
 
 runner = CliRunner()
 
@@ -24,6 +24,14 @@ def test_generate_then_a_short_training_run_through_the_cli(tmp_path):
     odds = chance(records)
     assert odds["left/right"] == odds["above/below"] == 0.5 and odds["colour"] == 0.25
     assert 0 < odds["count"] < 0.5 and "spatial" not in odds and "attribute" not in odds
+
+    dialogues = dialogue_examples(world, records[:5], draws=3, seed=1)
+    assert len(dialogues) == 15 and dialogues == dialogue_examples(world, records[:5], draws=3, seed=1)
+    for d, r in zip(dialogues[::3], records, strict=False):  # the first draw asks the world's own questions
+        asked = sorted(q.split(" options")[0] for q, _ in d.turns)
+        assert asked == sorted(q.question for q in r.questions) and DESCRIBE not in dict(d.turns)
+    fresh = {q for d in dialogues for q, _ in d.turns} - {q for d in dialogues[::3] for q, _ in d.turns}
+    assert len(fresh) > 5  # later draws ask about other objects and pairs
 
     args = ["world", "train-vlm", "--world", str(world), "--out", str(zoo), "--minutes", "0.2"]
     result = runner.invoke(app, [*args, "--held-out", "20", "--eval-every", "1000"])

@@ -15,10 +15,13 @@ from modgap.world.vlm import (
     Example,
     VLMConfig,
     VLMTrainArgs,
+    answer_labels,
     build_tokenizer,
     build_vlm,
     evaluate_vlm,
+    sincos_2d,
     train_vlm,
+    turn_mean_loss,
 )
 
 COLOURS = {"red": (220, 40, 40), "green": (40, 170, 60), "blue": (40, 80, 220), "yellow": (230, 200, 40)}
@@ -66,6 +69,36 @@ def test_the_checkpoint_loads_with_auto_classes_and_answers_through_the_chat_bac
     e = held_out[0]
     request = ChatRequest((Message.make("user", e.image, e.question),), GenerationParams(max_tokens=3))
     assert asyncio.run(backend.generate(request)).text.split()[0] == e.answer
+
+
+def test_labels_cover_every_answer_and_its_end_token_and_nothing_else():
+    # 0 pad, 5 user, 6 assistant, 3 end: "<pad> <user> q q <asst> a </s> <user> q <asst> b b </s>"
+    ids = torch.tensor([[0, 5, 9, 9, 6, 7, 3, 5, 9, 6, 8, 8, 3]])
+    kept = answer_labels(ids, assistant_id=6, end_id=3)[0].tolist()
+    assert kept == [-100] * 5 + [7, 3] + [-100] * 3 + [8, 8, 3]
+
+
+def test_every_answer_weighs_the_same_in_the_loss_whatever_its_length():
+    labels = torch.tensor([[-100, 1, -100, -100, 2, 2, 2, -100]])  # one-token answer, three-token one
+    turns = torch.tensor([[0, 1, 1, 1, 2, 2, 2, 2]])
+    logits = torch.zeros(1, 8, 4)
+    logits[0, 0, 1] = 5.0  # the one-token answer is confidently right, the long one uniform
+    right, uniform = -torch.log_softmax(logits[0, 0], 0)[1], torch.log(torch.tensor(4.0))
+    assert torch.allclose(turn_mean_loss(logits, labels, turns), (right + uniform) / 2)
+
+
+def test_patch_positions_start_as_distinct_2d_waves():
+    waves = sincos_2d(8, 128)
+    assert waves.shape == (64, 128)
+    assert torch.equal(waves[:8, 64:], waves[:1, 64:].expand(8, 64))  # a row shares its row half
+    assert torch.equal(waves[::8, :64], waves[:1, :64].expand(8, 64))  # a column its column half
+    assert torch.cdist(waves, waves).add(torch.eye(64)).min() > 0.5
+    model, _ = build_vlm(build_tokenizer(["a b"]), SMALL)
+    table = model.model.vision_tower.embeddings.position_embedding.weight
+    small = sincos_2d(8, 64)  # SMALL's vision_dim, scaled to the patch embeddings' output
+    assert torch.allclose(table[1:], small * table[1:].std() / small.std())
+    with pytest.raises(ValueError, match="divisible by 4, got 66"):
+        sincos_2d(8, 66)
 
 
 def test_bad_configs_name_the_field():

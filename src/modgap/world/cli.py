@@ -66,6 +66,9 @@ def world_train_vlm(
         int, typer.Option(help="Global batch, split across `accelerate launch` processes.")
     ] = 32,
     lr: float = 5e-4,
+    draws: Annotated[
+        int, typer.Option(help="Conversations per training scene per epoch, each with fresh questions.")
+    ] = 4,
     eval_every: Annotated[
         int, typer.Option(help="Steps between held-out evaluations and checkpoints.")
     ] = 250,
@@ -100,7 +103,14 @@ def world_train_vlm(
 
         try:
             scores = train_world_vlm(
-                world, out, args, held_out=held_out, on_eval=on_eval, device=device, resume=resume
+                world,
+                out,
+                args,
+                held_out=held_out,
+                draws=draws,
+                on_eval=on_eval,
+                device=device,
+                resume=resume,
             )
         except (ValueError, FileNotFoundError) as e:
             raise fail(e) from None

@@ -1,13 +1,17 @@
 """The world VLM recipe: a world folder in, a trained checkpoint and its per-question-kind accuracy out.
 
-The last ``held_out`` scenes are never trained on; every question about them is asked at the end.
-Training sees every question of the other scenes (with its options, the answer as target) and, with
-``captions``, each scene's dense caption as a description target too.
+The last ``held_out`` scenes are never trained on; every question about them is asked at the end, one
+at a time. Training sees each other scene ``draws`` times per epoch, each time as one conversation: a set
+of questions (the world's own the first time, freshly drawn from the scene after that, so other objects
+and relations get asked about), shuffled, answers as targets. With ``captions`` it also sees each scene
+once per epoch asked :data:`DESCRIBE` alone, as a captioner is asked, its dense caption the target (kept
+out of the conversations: a caption there would hand over the answers).
 """
 
 from __future__ import annotations
 
 import json
+import random
 from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from pathlib import Path
@@ -16,6 +20,7 @@ from accelerate import PartialState
 from PIL import Image
 
 from modgap.world.dataset import WorldRecord, load_world
+from modgap.world.questions import Question, scene_questions
 from modgap.world.vlm import (
     Example,
     VLMConfig,
@@ -25,7 +30,14 @@ from modgap.world.vlm import (
     train_vlm,
 )
 
-__all__ = ["DESCRIBE", "caption_examples", "question_examples", "train_world_vlm", "chance"]
+__all__ = [
+    "DESCRIBE",
+    "caption_examples",
+    "question_examples",
+    "dialogue_examples",
+    "train_world_vlm",
+    "chance",
+]
 
 DESCRIBE = "describe the image ."
 """The prompt the world VLM learns to answer with the scene's dense caption."""
@@ -36,15 +48,35 @@ def _image(world: Path, record: WorldRecord) -> Image.Image:
         return img.convert("RGB")
 
 
+def _asked(q: Question) -> str:
+    """The question as the model sees it: with its options spelled out."""
+    return f"{q.question} options : {' , '.join(q.choices)}"
+
+
 def question_examples(world: Path, records: Sequence[WorldRecord]) -> list[Example]:
     """Every question of ``records``, its options spelled out, answer as the target."""
     out = []
     for r in records:
         image = _image(world, r)
-        out += [
-            Example(image, f"{q.question} options : {' , '.join(q.choices)}", q.answer, q.topic, q.choices)
-            for q in r.questions
-        ]
+        out += [Example(image, _asked(q), q.answer, q.topic, q.choices) for q in r.questions]
+    return out
+
+
+def dialogue_examples(
+    world: Path, records: Sequence[WorldRecord], draws: int = 4, seed: int = 0
+) -> list[Example]:
+    """``draws`` conversations per scene (see the module docstring), reproducible from ``seed``."""
+    if draws < 1:
+        raise ValueError(f"draws must be >= 1, got {draws}")
+    out = []
+    for r in records:
+        image = _image(world, r)
+        for k in range(draws):
+            rng = random.Random(f"{seed}:dialogue:{r.id}:{k}")
+            questions = r.questions if k == 0 else scene_questions(r.scene, rng)
+            turns = [(_asked(q), q.answer) for q in questions]
+            rng.shuffle(turns)
+            out.append(Example(image, *turns[0], "dialogue", more=tuple(turns[1:])))
     return out
 
 
@@ -69,6 +101,7 @@ def train_world_vlm(
     config: VLMConfig | None = None,
     held_out: int = 1000,
     captions: bool = True,
+    draws: int = 4,
     on_eval: Callable[[int, float, dict[str, float]], None] | None = None,
     device: str = "cpu",
     resume: bool = False,
@@ -84,16 +117,22 @@ def train_world_vlm(
     if len(records) <= held_out:
         raise ValueError(f"{world} has {len(records)} scenes; need more than held_out={held_out}")
     train_records, test_records = records[:-held_out], records[-held_out:]
-    train = question_examples(world, train_records)
+    train = dialogue_examples(world, train_records, draws, args.seed)
     if captions:
         train += caption_examples(world, train_records)
     test = question_examples(world, test_records)
-    tokenizer = build_tokenizer([f"{e.question} {e.answer}" for e in train])
+    tokenizer = build_tokenizer([f"{q} {a}" for e in train for q, a in e.turns])
     model, processor = build_vlm(tokenizer, config, args.seed)
     main = PartialState(cpu=device == "cpu").is_main_process
     if main:
         out.mkdir(parents=True, exist_ok=True)
-        recipe = {"world": str(world), "held_out": held_out, "captions": captions, "config": asdict(config)}
+        recipe = {
+            "world": str(world),
+            "held_out": held_out,
+            "captions": captions,
+            "draws": draws,
+            "config": asdict(config),
+        }
         (out / "recipe.json").write_text(json.dumps(recipe) + "\n")
     scores = train_vlm(model, processor, train, test, args, out, device, on_eval, resume)
     if main:

@@ -70,6 +70,13 @@ class Example:
     kind: str = "caption"
     choices: tuple[str, ...] = ()
     """Multiple-choice options: evaluation then ranks them by likelihood instead of generating."""
+    more: tuple[tuple[str, str], ...] = ()
+    """Further (question, answer) turns about the same image. Training packs a scene's questions into
+    one conversation, so the image is encoded once for all of them; evaluation asks one at a time."""
+
+    @property
+    def turns(self) -> tuple[tuple[str, str], ...]:
+        return ((self.question, self.answer), *self.more)
 
 
 @dataclass(frozen=True)
@@ -81,6 +88,9 @@ class VLMConfig:
     text_layers: int = 3
     text_dim: int = 192
     heads: int = 4
+    sincos_positions: bool = True
+    """Start the ViT's patch position embeddings as 2-D sin-cos waves (MAE style) instead of N(0, 0.02)
+    noise: left/right and above/below are then in the features from step one, not learnt from scratch."""
 
     def __post_init__(self) -> None:
         if self.image_size % self.patch_size:
@@ -145,7 +155,7 @@ def build_vlm(
             "num_hidden_layers": c.text_layers,
             "num_attention_heads": c.heads,
             "num_key_value_heads": c.heads,
-            "max_position_embeddings": 256,
+            "max_position_embeddings": 1024,
             "bos_token_id": ids["<s>"],
             "eos_token_id": ids["</s>"],
             "pad_token_id": ids["<pad>"],
@@ -157,10 +167,29 @@ def build_vlm(
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         model = LlavaForConditionalGeneration(model_config)
+    if c.sincos_positions:
+        embeddings = model.model.vision_tower.embeddings
+        waves = sincos_2d(c.image_size // c.patch_size, c.vision_dim)
+        patch = embeddings.patch_embedding.weight  # scale to a patch's content at init (unit pixels)
+        with torch.no_grad():  # row 0 is the CLS token's
+            embeddings.position_embedding.weight[1:] = (
+                waves * patch.std() * patch[0].numel() ** 0.5 / waves.std()
+            )
     model.generation_config.update(
         bos_token_id=ids["<s>"], eos_token_id=ids["</s>"], pad_token_id=ids["<pad>"], do_sample=False
     )
     return model, processor
+
+
+def sincos_2d(grid: int, dim: int) -> torch.Tensor:
+    """Fixed 2-D position codes for a ``grid`` x ``grid`` raster of patches: half the channels are sin/cos
+    waves of the column, half of the row, at geometric frequencies (as MAE and Transformer positions)."""
+    if dim % 4:
+        raise ValueError(f"sin-cos positions need a dim divisible by 4, got {dim}")
+    freq = 1.0 / 10_000 ** (torch.arange(dim // 4) / (dim // 4))
+    rows, cols = torch.meshgrid(torch.arange(grid), torch.arange(grid), indexing="ij")
+    waves = [axis.flatten()[:, None].float() * freq for axis in (cols, rows)]
+    return torch.cat([f(w) for w in waves for f in (torch.sin, torch.cos)], dim=1)
 
 
 @dataclass(frozen=True)
@@ -188,17 +217,51 @@ def _prompt(processor: LlavaProcessor, question: str) -> str:
     return processor.apply_chat_template([{"role": "user", "content": content}], add_generation_prompt=True)
 
 
+def _conversation(processor: LlavaProcessor, example: Example) -> str:
+    """Every turn with its answer; the image goes with the first question."""
+    messages: list[dict[str, Any]] = []
+    for i, (question, answer) in enumerate(example.turns):
+        content = [{"type": "image"}] * (i == 0) + [{"type": "text", "text": question}]
+        messages += [{"role": "user", "content": content}, {"role": "assistant", "content": answer}]
+    return processor.apply_chat_template(messages)
+
+
+def answer_labels(input_ids: torch.Tensor, assistant_id: int, end_id: int) -> torch.Tensor:
+    """``input_ids`` where a token belongs to an answer (after an assistant marker, up to and including
+    its end token), -100 elsewhere: the loss sees answers only, in every turn."""
+    opened = (input_ids == assistant_id).cumsum(1)
+    closed = (input_ids == end_id).cumsum(1) - (input_ids == end_id).long()  # ends strictly before
+    inside = (opened > closed) & (input_ids != assistant_id)
+    return torch.where(inside, input_ids, torch.full_like(input_ids, -100))
+
+
+def turn_mean_loss(logits: torch.Tensor, labels: torch.Tensor, turns: torch.Tensor) -> torch.Tensor:
+    """Next-token cross-entropy averaged within each answer, then over answers, so a one-word answer
+    weighs as much as a hundred-word caption (a token mean would leave the answers ~5% of the loss).
+    ``turns`` numbers each position's turn (equal within an answer, distinct across a row's answers)."""
+    logits, labels, turns = logits[:, :-1], labels[:, 1:], turns[:, 1:]
+    token = torch.nn.functional.cross_entropy(
+        logits.flatten(0, 1).float(), labels.flatten(), ignore_index=-100, reduction="none"
+    ).view_as(labels)
+    scored = labels != -100
+    answer = torch.arange(len(labels), device=labels.device)[:, None] * (int(turns.max()) + 1) + turns
+    sizes = torch.zeros(int(answer.max()) + 1, device=labels.device).index_add_(
+        0, answer[scored], torch.ones_like(token[scored])
+    )
+    return (token * scored / sizes[answer].clamp(min=1)).sum() / (sizes > 0).sum()
+
+
 def _encode(processor: LlavaProcessor, examples: Sequence[Example], answers: bool) -> dict[str, torch.Tensor]:
-    """Left-padded inputs; with ``answers``, labels that score only the answer and its end token."""
-    tail = [f"{e.answer} </s>" if answers else "" for e in examples]
-    texts = [_prompt(processor, e.question) + t for e, t in zip(examples, tail, strict=True)]
+    """Left-padded inputs; with ``answers``, the whole conversations and labels on their answers."""
+    if answers:
+        texts = [_conversation(processor, e) for e in examples]
+    else:
+        texts = [_prompt(processor, e.question) for e in examples]
     batch = processor(images=[e.image for e in examples], text=texts, padding=True, return_tensors="pt")
     if answers:
-        lengths = [len(processor.tokenizer(t, add_special_tokens=False)["input_ids"]) for t in tail]
-        labels = torch.full_like(batch["input_ids"], -100)
-        for row, n in enumerate(lengths):
-            labels[row, -n:] = batch["input_ids"][row, -n:]
-        batch["labels"] = labels
+        tok = processor.tokenizer
+        marker = tok.convert_tokens_to_ids("<|assistant|>")
+        batch["labels"] = answer_labels(batch["input_ids"], marker, tok.eos_token_id)
     return dict(batch)
 
 
@@ -289,6 +352,7 @@ def train_vlm(
     if args.batch_size < acc.num_processes:
         raise ValueError(f"batch_size={args.batch_size} is smaller than the {acc.num_processes} processes")
     net, rng = model, random.Random(args.seed)
+    marker = processor.tokenizer.convert_tokens_to_ids("<|assistant|>")
     opt = torch.optim.AdamW(net.parameters(), lr=args.lr, weight_decay=args.weight_decay)
     fixed = {"train_size": len(train), "batch_size": args.batch_size, "seed": args.seed}
     state: dict[str, Any] = {**fixed, "step": 0, "seconds": 0.0, "order": [], "history": []}
@@ -322,7 +386,8 @@ def train_vlm(
         batch = {k: v.to(acc.device) for k, v in _encode(processor, shard, answers=True).items()}
         for group in opt.param_groups:
             group["lr"] = args.lr * _lr_scale(args, state["step"], now / budget)
-        loss = model(**batch).loss
+        labels = batch.pop("labels")
+        loss = turn_mean_loss(model(**batch).logits, labels, (batch["input_ids"] == marker).cumsum(1))
         opt.zero_grad(set_to_none=True)
         acc.backward(loss)
         acc.clip_grad_norm_(model.parameters(), 1.0)
