@@ -5,7 +5,14 @@ from pathlib import Path
 
 import pytest
 
-from modgap.tldr.data import read_examples, read_pairs, world_examples, write_examples
+from modgap.tldr.data import (
+    OWN,
+    read_examples,
+    read_pairs,
+    world_caption_examples,
+    world_examples,
+    write_examples,
+)
 from modgap.tldr.example import GOLD, TLDRExample
 from modgap.world import generate_world, load_world
 
@@ -121,3 +128,16 @@ def test_read_pairs_missing_image_names_file_line_and_path(tmp_path):
     file.write_text(json.dumps({"image": "ok.png", "caption": "  "}) + "\n")
     with pytest.raises(ValueError, match=r"mine\.jsonl:1: .*non-empty"):
         read_pairs(file)
+
+
+def test_a_captioners_own_captions_are_labelled_by_the_scene_and_unknown_ones_dropped(world):
+    records = load_world(world)
+    wrong = "I count eight objects. " + records[1].caption
+    captions = [records[0].caption, wrong, records[2].caption + " The circle is purple and"]
+    examples = world_caption_examples(world, captions)
+    assert [(e.id, e.type) for e in examples] == [("000000/own", OWN), ("000001/own", OWN)]
+    assert examples[0].bad_spans == () and examples[0].caption.islower()
+    assert [examples[1].caption[s:e] for s, e in examples[1].bad_spans] == ["eight"]
+    assert Path(examples[1].image) == (world / "images/000001.png").resolve()
+    with pytest.raises(ValueError, match="has 1 scenes from 2; got 2 captions"):
+        world_caption_examples(world, captions[:2], start=2)

@@ -62,6 +62,11 @@ def test_hallucination_rates_from_predictions_alone():
     rates = hallucination_rates([A, B, C])
     assert (rates.token, rates.sentence, rates.response) == pytest.approx((3 / 13, 3 / 4, 2 / 3))
     assert (rates.tokens, rates.sentences, rates.responses) == (13, 4, 3)
+    truth = hallucination_rates(
+        [s.oracle() for s in (A, B, C)]
+    )  # bad: Two, Three; "Two dogs.", "Three cups!"
+    assert (truth.token, truth.sentence, truth.response) == pytest.approx((2 / 13, 2 / 4, 2 / 3))
+    assert evaluate([A.oracle(), C.oracle()])["all"].token_acc == 1.0
 
 
 def test_sentences_group_tokens_and_skip_whitespace():

@@ -131,6 +131,10 @@ def test_bad_inputs_are_named(tmp_path):
     )
     assert result.exit_code == 2 and "colourful" in result.output
     result = runner.invoke(
+        app, ["tldr", "data", "--pairs", "x.jsonl", "--captioner", "hf:x", "--out", "d.jsonl"]
+    )
+    assert result.exit_code == 2 and "--captioner captions world scenes; give --world too" in result.output
+    result = runner.invoke(
         app, ["tldr", "merge", "--reward", str(tmp_path), "--tau", "-1", "--out", str(tmp_path / "m")]
     )
     assert result.exit_code == 2

@@ -9,6 +9,7 @@ from modgap.world import (
     caption_claims,
     caption_errors,
     caption_text,
+    caption_word_labels,
     make_claim,
     parse_caption,
     sample_scene,
@@ -90,3 +91,30 @@ def test_unreadable_or_cut_off_sentences_are_unparsed_not_wrong():
     assert parsed.unparsed == ("the circle is purple and",)
     with pytest.raises(ValueError, match="got 1 scenes but 2 captions"):
         caption_errors([_scene_and_claims(0)[0]], ["", ""])
+
+
+def test_word_labels_of_a_true_caption_are_all_good_and_its_words_are_the_tokenizers():
+    scene, claims = _scene_and_claims(3)
+    words, labels = caption_word_labels(scene, caption_text(claims))
+    tokenizer = build_tokenizer([caption_text(claims)])
+    said = tokenizer.decode(tokenizer(caption_text(claims))["input_ids"], skip_special_tokens=True)
+    assert words == said.split() and all(labels)
+    assert caption_word_labels(scene, said) == (words, labels)
+
+
+def _blamed(scene, caption):
+    words, labels = caption_word_labels(scene, caption)
+    return [w for w, good in zip(words, labels, strict=True) if not good]
+
+
+def test_word_labels_blame_the_false_word_alone_and_unknown_sentences_give_none():
+    scene, claims = _scene_and_claims(0)
+    caption = _rewrite(claims, "count", "n", lambda n: n + 1)
+    assert _blamed(scene, caption) == [NUMBERS[len(scene.objects) + 1]]
+    scene, claims = next(
+        (s, c)
+        for s, c in map(_scene_and_claims, range(100))
+        if [x.value["rel"] for x in c if x.kind == "relation"][:1] == ["to the left of"]
+    )
+    assert _blamed(scene, _rewrite(claims, "relation", "rel", lambda r: "to the right of")) == ["right"]
+    assert caption_word_labels(scene, caption_text(claims) + " the circle is purple and") is None

@@ -51,6 +51,23 @@ def test_generate_then_a_short_training_run_through_the_cli(tmp_path):
     assert result.exit_code == 0, result.output
     assert "describing 3 held-out scenes" in result.output and "unparsed sentences:" in result.output
 
+    data = tmp_path / "tldr.jsonl"  # TLDR data with the VLM's own captions (this one's are mostly unparsed)
+    args = [
+        "tldr",
+        "data",
+        "--world",
+        str(world),
+        "--stop",
+        "3",
+        "--captioner",
+        f"hf:{zoo}",
+        "--out",
+        str(data),
+    ]
+    result = runner.invoke(app, [*args, "--device", "cpu"])
+    assert result.exit_code == 0, result.output
+    assert sum(1 for line in data.read_text().splitlines() if '"none"' in line) == 3
+
     args = [
         "world",
         "eval",

@@ -1,7 +1,14 @@
 """TLDR (arXiv 2410.04734): a token-level reward model that finds the hallucinated words of a caption."""
 
 from modgap.tldr.correct import Outcome, compare, correct_captions, correction_prompt
-from modgap.tldr.data import read_examples, read_pairs, world_examples, write_examples
+from modgap.tldr.data import (
+    OWN,
+    read_examples,
+    read_pairs,
+    world_caption_examples,
+    world_examples,
+    write_examples,
+)
 from modgap.tldr.example import GOLD, TLDRExample, token_labels
 from modgap.tldr.labels import align_labels, sentence_spans
 from modgap.tldr.merge import merge
@@ -14,6 +21,7 @@ from modgap.tldr.train import TokenRewardConfig, TokenRewardTrainer, train_rewar
 
 __all__ = [
     "GOLD",
+    "OWN",
     "PERTURBERS",
     "LLMPerturber",
     "Metrics",
@@ -41,6 +49,7 @@ __all__ = [
     "sentence_spans",
     "token_labels",
     "train_reward_model",
+    "world_caption_examples",
     "world_examples",
     "write_examples",
 ]

@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from modgap.console import console, fail
+from modgap.console import console, fail, progress
 
 app = typer.Typer(help="TLDR token-level hallucination reward model.", no_args_is_help=True)
 
@@ -29,6 +29,20 @@ def metrics_table(metrics: dict, title: str) -> Table:
     return table
 
 
+def _own_captions(world: Path, start: int, stop: int | None, captioner: str, device: str) -> list:
+    """A world VLM's captions of scenes ``start:stop``, labelled by the scene, with a progress bar."""
+    from modgap.tldr.data import world_caption_examples
+    from modgap.world import load_world, world_captions
+
+    records = load_world(world)[start:stop]
+    with progress() as bar:
+        task = bar.add_task("captioning", total=len(records), info="")
+        captions = world_captions(
+            captioner, world, records, device, on_batch=lambda n: bar.update(task, completed=n)
+        )
+    return world_caption_examples(world, captions, start)
+
+
 @app.command("data")
 def tldr_data(
     out: Annotated[Path, typer.Option(help="Examples JSONL to write.")],
@@ -44,6 +58,13 @@ def tldr_data(
     llm: Annotated[
         str | None, typer.Option(help="Also perturb with this model spec (prompt + filter).")
     ] = None,
+    captioner: Annotated[
+        str | None,
+        typer.Option(
+            help="World: also caption the scenes with this world VLM (hf:PATH), labelled by the scene."
+        ),
+    ] = None,
+    device: Annotated[str, typer.Option(help="Device for --captioner.")] = "auto",
     seed: int = 0,
 ) -> None:
     """Gold captions and their minimal perturbations with character-span labels."""
@@ -58,8 +79,12 @@ def tldr_data(
             raise ValueError(f"unknown type(s) {sorted(unknown)}; choose from {', '.join(PERTURBATIONS)}")
         if (world is None) == (pairs is None):
             raise ValueError("give exactly one of --world and --pairs")
+        if captioner is not None and world is None:
+            raise ValueError("--captioner captions world scenes; give --world too")
         if world is not None:
             examples = [e for e in world_examples(world, start, stop) if e.type in (*chosen, "none")]
+            if captioner is not None:
+                examples += _own_captions(world, start, stop, captioner, device)
         else:
             gold = read_pairs(pairs)
             examples = gold + make_perturbations(gold, chosen, seed)

@@ -21,10 +21,20 @@ from typing import Any
 from modgap.jsonl import read_records
 from modgap.tldr.example import GOLD, TLDRExample
 
-__all__ = ["EXAMPLES", "world_examples", "read_examples", "write_examples", "read_pairs"]
+__all__ = [
+    "EXAMPLES",
+    "OWN",
+    "world_examples",
+    "world_caption_examples",
+    "read_examples",
+    "write_examples",
+    "read_pairs",
+]
 
 EXAMPLES = "examples.jsonl"
 """The examples file :func:`read_examples` looks for when given a folder."""
+OWN = "own"
+"""The ``type`` of a model's own caption labelled by the scene (:func:`world_caption_examples`)."""
 _CORE = re.compile(r"\w(?:.*\w)?")
 
 
@@ -56,6 +66,33 @@ def world_examples(world_dir: str | Path, start: int = 0, stop: int | None = Non
             text = " ".join(p["words"])
             spans = _word_spans(p["words"], p["labels"])
             out.append(TLDRExample(image, text, spans, p["type"], f"{record.id}/{p['type']}", meta))
+    return out
+
+
+def world_caption_examples(
+    world_dir: str | Path, captions: Sequence[str], start: int = 0
+) -> list[TLDRExample]:
+    """A captioner's own captions of scenes ``start, start + 1, ...`` labelled by each scene's truth
+    (:func:`~modgap.world.hallucination.caption_word_labels`): real hallucinations, not synthetic ones.
+    The caption is kept as the world's tokenizer writes it (lower case, punctuation split off); captions
+    with a sentence that fills no template are left out, their truth being unknown. Type :data:`OWN`."""
+    from modgap.world import load_world
+    from modgap.world.hallucination import caption_word_labels
+
+    world_dir = Path(world_dir)
+    root = (world_dir if world_dir.is_dir() else world_dir.parent).resolve()
+    records = load_world(world_dir)[start : start + len(captions)]
+    if len(records) != len(captions):
+        raise ValueError(f"{world_dir} has {len(records)} scenes from {start}; got {len(captions)} captions")
+    out = []
+    for record, caption in zip(records, captions, strict=True):
+        if labelled := caption_word_labels(record.scene, caption):
+            words, labels = labelled
+            meta = {"world": str(root), "record": record.id}
+            spans = _word_spans(words, labels)
+            out.append(
+                TLDRExample(str(root / record.image), " ".join(words), spans, OWN, f"{record.id}/{OWN}", meta)
+            )
     return out
 
 

@@ -53,6 +53,11 @@ class Scored:
         """The same tokens with uniform random P(good): the chance baseline of every metric."""
         return Scored(self.example, self.offsets, tuple(rng.random() for _ in self.p_good))
 
+    def oracle(self) -> Scored:
+        """The same tokens scored by their gold labels: a perfect scorer, e.g. for true hallucination
+        rates next to predicted ones."""
+        return Scored(self.example, self.offsets, tuple(map(float, self.labels)))
+
     @property
     def labels(self) -> list[int]:
         """Gold token labels: 1 = good, 0 = bad."""

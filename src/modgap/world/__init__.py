@@ -8,7 +8,9 @@ from modgap.world.hallucination import (
     ParsedCaption,
     caption_errors,
     caption_hallucinations,
+    caption_word_labels,
     parse_caption,
+    world_captions,
 )
 from modgap.world.language import (
     Claim,
@@ -65,6 +67,7 @@ __all__ = [
     "caption_claims",
     "caption_errors",
     "caption_hallucinations",
+    "caption_word_labels",
     "caption_text",
     "check_claim",
     "closer_to",
@@ -86,4 +89,5 @@ __all__ = [
     "scene_questions",
     "to_dataset",
     "word_labels",
+    "world_captions",
 ]

@@ -16,8 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from modgap.world.dataset import load_world
+from modgap.world.dataset import WorldRecord, load_world
 from modgap.world.language import NUMBERS, RELATIONS, TEMPLATES, Claim, check_claim, make_claim
+from modgap.world.perturb import word_labels
 from modgap.world.scene import COLOURS, SHAPES, SIGN, SIZES, Scene
 
 __all__ = [
@@ -26,7 +27,9 @@ __all__ = [
     "ParsedCaption",
     "caption_errors",
     "caption_hallucinations",
+    "caption_word_labels",
     "parse_caption",
+    "world_captions",
 ]
 
 _TOKEN = re.compile(r"\w+|[^\w\s]")
@@ -105,6 +108,24 @@ def parse_caption(text: str) -> ParsedCaption:
     return ParsedCaption(tuple(claims), tuple(unparsed))
 
 
+def caption_word_labels(scene: Scene, caption: str) -> tuple[list[str], list[bool]] | None:
+    """The caption as words (lower case, punctuation split off) and whether the scene finds each true, by
+    the rule of :func:`~modgap.world.perturb.word_labels` (the words a cheapest repair changes, every
+    suspect word of an absent object); punctuation is always good. None when a sentence fills no
+    template: its truth is unknown, so no label would be honest."""
+    parsed = parse_caption(caption)
+    if parsed.unparsed:
+        return None
+    claim_words = [w for c in parsed.claims for w in c.words]
+    words: list[str] = []
+    labels: list[bool] = []
+    for word, good in zip(claim_words, word_labels(scene, parsed.claims), strict=True):
+        for token in _TOKEN.findall(word.lower()):
+            words.append(token)
+            labels.append(good or not token[0].isalnum())
+    return words, labels
+
+
 @dataclass(frozen=True)
 class ClaimErrors:
     """How many claims of one kind the captions made, and how many of them are false of the scene."""
@@ -151,6 +172,44 @@ def caption_errors(scenes: Sequence[Scene], captions: Sequence[str]) -> CaptionR
     return CaptionReport(tuple(rows), len(captions), tuple(unparsed))
 
 
+def _checkpoint(model: str) -> str:
+    """The path of a ``hf:PATH`` spec: captions need the world VLM itself (it is asked as in training)."""
+    from modgap.models import parse_spec
+
+    spec = parse_spec(model)
+    if spec.kind != "hf" or spec.path is None:
+        raise ValueError(f"captions need a local world VLM checkpoint, --model hf:PATH; got {model!r}")
+    return spec.path
+
+
+def world_captions(
+    model: str,
+    world: str | Path,
+    records: Sequence[WorldRecord],
+    device: str = "auto",
+    max_new_tokens: int = 180,
+    batch_size: int = 32,
+    on_batch: Callable[[int], None] | None = None,
+) -> list[str]:
+    """Greedy captions of ``records`` by a local world VLM (``hf:PATH``), asked
+    :data:`~modgap.world.recipe.DESCRIBE` as in training. A dense caption averages ~120 tokens, and a
+    cut-off last sentence counts as unparsed: keep ``max_new_tokens`` at least that. ``on_batch`` gets
+    the number of captions done so far."""
+    from modgap.models import load_pretrained  # torch and transformers: only when captioning
+    from modgap.world.recipe import caption_examples
+    from modgap.world.vlm import generate_vlm
+
+    loaded = load_pretrained(_checkpoint(model), device)
+    examples, captions = caption_examples(Path(world), records), []
+    for start in range(0, len(examples), batch_size):
+        captions += generate_vlm(
+            loaded.model, loaded.processor, examples[start : start + batch_size], max_new_tokens
+        )
+        if on_batch:
+            on_batch(len(captions))
+    return captions
+
+
 def caption_hallucinations(
     model: str,
     world: str | Path,
@@ -161,27 +220,11 @@ def caption_hallucinations(
     batch_size: int = 32,
     on_batch: Callable[[int], None] | None = None,
 ) -> CaptionReport:
-    """Caption the first ``n`` of the last ``held_out`` scenes greedily with a local world VLM
-    (``hf:PATH``) and check what it says. ``max_new_tokens`` defaults to what fits the model's 256
-    positions after the prompt: a dense caption averages ~120 tokens, and a cut-off last sentence would
-    count as unparsed. ``on_batch`` gets the number of captions done so far."""
-    from modgap.models import load_pretrained, parse_spec  # torch and transformers: only when captioning
-    from modgap.world.recipe import caption_examples
-    from modgap.world.vlm import generate_vlm
-
-    spec = parse_spec(model)
-    if spec.kind != "hf" or spec.path is None:
-        raise ValueError(f"captions need a local world VLM checkpoint, --model hf:PATH; got {model!r}")
+    """Caption the first ``n`` of the last ``held_out`` scenes with :func:`world_captions` and check
+    what the model says."""
     if held_out < 1 or n < 1:
         raise ValueError(f"held_out and n must be >= 1, got held_out={held_out}, n={n}")
-    world = Path(world)
+    _checkpoint(model)  # before reading the world: the clearer error first
     records = load_world(world)[-held_out:][:n]
-    loaded = load_pretrained(spec.path, device)
-    examples, captions = caption_examples(world, records), []
-    for start in range(0, len(examples), batch_size):
-        captions += generate_vlm(
-            loaded.model, loaded.processor, examples[start : start + batch_size], max_new_tokens
-        )
-        if on_batch:
-            on_batch(len(captions))
+    captions = world_captions(model, world, records, device, max_new_tokens, batch_size, on_batch)
     return caption_errors([r.scene for r in records], captions)
