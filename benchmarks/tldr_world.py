@@ -11,7 +11,7 @@
    win / tie / loss by TLDR and by the scene's truth.
 5. τ-merge sweep: the backbone with TLDR's LoRA merged at τ, on the held-out world questions.
 
-    python benchmarks/tldr_world.py --world world/ --vlm zoo/world-vlm --minutes 8
+    python benchmarks/tldr_world.py --world world/ --vlm zoo/world-vlm --minutes 6 --own 1000
 """
 
 from __future__ import annotations
