@@ -50,13 +50,18 @@ def _word_spans(words: Sequence[str], labels: Sequence[bool]) -> tuple[tuple[int
     return tuple(spans)
 
 
+def _root(world_dir: str | Path) -> Path:
+    """The absolute world folder, given the folder or its world.jsonl (images are relative to it)."""
+    world_dir = Path(world_dir)
+    return (world_dir if world_dir.is_dir() else world_dir.parent).resolve()
+
+
 def world_examples(world_dir: str | Path, start: int = 0, stop: int | None = None) -> list[TLDRExample]:
     """Records ``start:stop`` of a world folder as examples: each gold caption (type ``none``, id
     ``<record>/none``), then each perturbation (id ``<record>/<type>``); images as absolute paths."""
     from modgap.world import load_world
 
-    world_dir = Path(world_dir)
-    root = (world_dir if world_dir.is_dir() else world_dir.parent).resolve()
+    root = _root(world_dir)
     out = []
     for record in load_world(world_dir)[start:stop]:
         image = str(root / record.image)
@@ -79,8 +84,7 @@ def world_caption_examples(
     from modgap.world import load_world
     from modgap.world.hallucination import caption_word_labels
 
-    world_dir = Path(world_dir)
-    root = (world_dir if world_dir.is_dir() else world_dir.parent).resolve()
+    root = _root(world_dir)
     records = load_world(world_dir)[start : start + len(captions)]
     if len(records) != len(captions):
         raise ValueError(f"{world_dir} has {len(records)} scenes from {start}; got {len(captions)} captions")
