@@ -49,7 +49,9 @@ __all__ = [
     "generate_vlm",
 ]
 
-SPECIAL = ("<pad>", "<unk>", "<s>", "</s>", "<image>", "<|user|>", "<|assistant|>")
+ASSISTANT = "<|assistant|>"
+"""Opens every answer: the loss scores what follows it, up to ``</s>``."""
+SPECIAL = ("<pad>", "<unk>", "<s>", "</s>", "<image>", "<|user|>", ASSISTANT)
 CHAT_TEMPLATE = (
     "{% for m in messages %}{{ '<|' + m['role'] + '|>' }} "
     "{% if m['content'] is string %}{{ m['content'] }}{% else %}{% for p in m['content'] %}"
@@ -260,7 +262,7 @@ def _encode(processor: LlavaProcessor, examples: Sequence[Example], answers: boo
     batch = processor(images=[e.image for e in examples], text=texts, padding=True, return_tensors="pt")
     if answers:
         tok = processor.tokenizer
-        marker = tok.convert_tokens_to_ids("<|assistant|>")
+        marker = tok.convert_tokens_to_ids(ASSISTANT)
         batch["labels"] = answer_labels(batch["input_ids"], marker, tok.eos_token_id)
     return dict(batch)
 
@@ -352,7 +354,7 @@ def train_vlm(
     if args.batch_size < acc.num_processes:
         raise ValueError(f"batch_size={args.batch_size} is smaller than the {acc.num_processes} processes")
     net, rng = model, random.Random(args.seed)
-    marker = processor.tokenizer.convert_tokens_to_ids("<|assistant|>")
+    marker = processor.tokenizer.convert_tokens_to_ids(ASSISTANT)
     opt = torch.optim.AdamW(net.parameters(), lr=args.lr, weight_decay=args.weight_decay)
     fixed = {"train_size": len(train), "batch_size": args.batch_size, "seed": args.seed}
     state: dict[str, Any] = {**fixed, "step": 0, "seconds": 0.0, "order": [], "history": []}
