@@ -32,8 +32,10 @@ def main() -> None:
     p.add_argument("--batch-size", type=int, default=32)
     p.add_argument("--lr", type=float, default=5e-4)
     p.add_argument("--draws", type=int, default=4, help="conversations per scene per epoch")
+    p.add_argument("--per-kind", type=int, default=1, help="questions per kind in fresh conversations")
     p.add_argument("--eval-every", type=int, default=250)
     p.add_argument("--device", default="cpu")
+    p.add_argument("--precision", default="bf16", choices=("bf16", "no"))
     p.add_argument("--seed", type=int, default=0)
     for field in (
         "image_size",
@@ -59,9 +61,16 @@ def main() -> None:
         patch_size=a.patch_size,
     )
     args = VLMTrainArgs(
-        minutes=a.minutes, batch_size=a.batch_size, lr=a.lr, eval_every=a.eval_every, seed=a.seed
+        minutes=a.minutes,
+        batch_size=a.batch_size,
+        lr=a.lr,
+        eval_every=a.eval_every,
+        seed=a.seed,
+        precision=a.precision,
     )
-    scores = train_world_vlm(a.world, a.out, args, config, a.held_out, draws=a.draws, device=a.device)
+    scores = train_world_vlm(
+        a.world, a.out, args, config, a.held_out, draws=a.draws, per_kind=a.per_kind, device=a.device
+    )
     chance = json.loads((a.out / "chance.json").read_text())
     steps = json.loads((a.out / "metrics.json").read_text())["steps"]
     table = Table(title=f"{a.held_out} held-out scenes after {a.minutes:g} min, {steps:,} steps ({a.device})")

@@ -3,6 +3,8 @@
 import random
 from collections import Counter
 
+import pytest
+
 from modgap.world import (
     QUESTION_KINDS,
     Object,
@@ -79,3 +81,23 @@ def test_ambiguous_questions_have_no_answer():
     assert (
         ask("attribute", {"a": {"colour": "green"}, "attr": "size"}, ("small", "large")) is None
     )  # no such object
+
+
+def test_per_kind_asks_more_distinct_questions_all_right():
+    more, world_stream = Counter(), []
+    for i in range(300):
+        scene = sample_scene(random.Random(f"1:scene:{i}"), CONFIG)
+        world_stream.append(scene_questions(scene, random.Random(i)))
+        questions = scene_questions(scene, random.Random(i), per_kind=3)
+        per_topic = Counter(q.topic for q in questions)
+        assert per_topic["count"] == 1 and max(per_topic.values()) <= 3, per_topic
+        for q in questions:
+            assert _truth(scene, q) == q.answer == answer_question(scene, q), q.question
+        asked = [(q.topic, q.objects) for q in questions]
+        assert len(set(asked)) == len(asked)  # never the same objects twice for one kind
+        more.update(q.topic for q in questions)
+    single = Counter(q.topic for qs in world_stream for q in qs)
+    for topic in ("left/right", "above/below", "distance", "colour"):
+        assert more[topic] >= 1.8 * single[topic], (topic, more[topic], single[topic])
+    with pytest.raises(ValueError, match="per_kind"):
+        scene_questions(scene, random.Random(0), per_kind=0)

@@ -2,6 +2,7 @@
 
 import json
 
+import pytest
 from typer.testing import CliRunner
 
 from modgap.cli import app
@@ -32,6 +33,11 @@ def test_generate_then_a_short_training_run_through_the_cli(tmp_path):
         assert asked == sorted(q.question for q in r.questions) and DESCRIBE not in dict(d.turns)
     fresh = {q for d in dialogues for q, _ in d.turns} - {q for d in dialogues[::3] for q, _ in d.turns}
     assert len(fresh) > 5  # later draws ask about other objects and pairs
+    denser = dialogue_examples(world, records[:5], draws=3, seed=1, per_kind=3)
+    assert denser[::3] == dialogues[::3]  # the world's own questions, whatever per_kind
+    assert sum(len(d.turns) for d in denser) > 1.3 * sum(len(d.turns) for d in dialogues)
+    with pytest.raises(ValueError, match="per_kind=0"):
+        dialogue_examples(world, records[:5], per_kind=0)
 
     args = ["world", "train-vlm", "--world", str(world), "--out", str(zoo), "--minutes", "0.2"]
     result = runner.invoke(app, [*args, "--held-out", "20", "--eval-every", "1000"])
@@ -92,6 +98,8 @@ def test_bad_world_settings_are_clear_errors(tmp_path):
     assert result.exit_code == 2 and "max_objects must be in [min_objects, 8], got 2" in result.output
     result = runner.invoke(app, ["world", "train-vlm", "--world", str(tmp_path / "none")])
     assert result.exit_code == 2 and "none" in result.output
+    result = runner.invoke(app, ["world", "train-vlm", "--world", str(tmp_path), "--precision", "fp8"])
+    assert result.exit_code == 2 and "precision must be one of bf16, no, got 'fp8'" in result.output
     result = runner.invoke(app, ["world", "captions", "--model", "openai:gpt-4o", "--world", str(tmp_path)])
     assert result.exit_code == 2 and "captions need a local world VLM checkpoint" in result.output
     result = runner.invoke(app, ["world", "generate", "--out", str(tmp_path), "--colours", "red,teal"])

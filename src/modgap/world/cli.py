@@ -69,6 +69,12 @@ def world_train_vlm(
     draws: Annotated[
         int, typer.Option(help="Conversations per training scene per epoch, each with fresh questions.")
     ] = 4,
+    per_kind: Annotated[
+        int, typer.Option(help="Questions of each kind per fresh conversation (other objects and pairs).")
+    ] = 1,
+    precision: Annotated[
+        str, typer.Option(help="bf16 (mixed precision: ~2x faster on AVX512-BF16 CPUs and GPUs) | no.")
+    ] = "bf16",
     eval_every: Annotated[
         int, typer.Option(help="Steps between held-out evaluations and checkpoints.")
     ] = 250,
@@ -88,7 +94,14 @@ def world_train_vlm(
     from modgap.world.vlm import VLMTrainArgs
 
     try:
-        args = VLMTrainArgs(minutes=minutes, batch_size=batch_size, lr=lr, eval_every=eval_every, seed=seed)
+        args = VLMTrainArgs(
+            minutes=minutes,
+            batch_size=batch_size,
+            lr=lr,
+            eval_every=eval_every,
+            seed=seed,
+            precision=precision,
+        )
     except ValueError as e:
         raise fail(e) from None
     main = PartialState(cpu=device == "cpu").is_main_process
@@ -108,6 +121,7 @@ def world_train_vlm(
                 args,
                 held_out=held_out,
                 draws=draws,
+                per_kind=per_kind,
                 on_eval=on_eval,
                 device=device,
                 resume=resume,

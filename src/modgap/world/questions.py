@@ -8,8 +8,9 @@ None when a reference is not unique or a pair is inside a margin, and such quest
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from itertools import islice
 from typing import Any
 
 from modgap.world.language import describe, phrase, resolve
@@ -138,8 +139,18 @@ def _ask(
     return Question(kind, text, choices, answer, objects, value)
 
 
-def scene_questions(scene: Scene, rng: random.Random) -> list[Question]:
-    """At most one question of each kind the scene allows (spatial: one per axis), in kind order."""
+def _first(per_kind: int, questions: Iterable[Question | None]) -> list[Question]:
+    """The first ``per_kind`` questions that can be asked (None: a reference did not pick one object).
+    ``questions`` is lazy, so the rng is drawn from only as far as needed."""
+    return list(islice((q for q in questions if q), per_kind))
+
+
+def scene_questions(scene: Scene, rng: random.Random, per_kind: int = 1) -> list[Question]:
+    """At most ``per_kind`` questions of each kind the scene allows (spatial: per axis; count: one), each
+    about other objects, in kind order. A world asks one; training asks more, so that one image answers
+    for several references (and a pair in both orders), and the answer must come from the reference."""
+    if per_kind < 1:
+        raise ValueError(f"per_kind must be >= 1, got {per_kind}")
     objs, out = scene.objects, []
     n = len(objs)
     attr = rng.choice(("colour", "shape"))
@@ -158,44 +169,56 @@ def scene_questions(scene: Scene, rng: random.Random) -> list[Question]:
     )
     pairs = [(i, j) for i in range(n) for j in range(n) if i != j]
     rng.shuffle(pairs)
-    for axis, ((first, second), holds) in AXES.items():
-        for i, j in (p for p in pairs if holds(objs[p[0]], objs[p[1]]) or holds(objs[p[1]], objs[p[0]])):
-            a, b = describe(scene, i, rng), describe(scene, j, rng)
-            if a and b:
-                text = f"Where is the {phrase(a)} relative to the {phrase(b)}: {first} or {second}?"
-                out.append(
-                    _ask(scene, "spatial", text, (first, second), (i, j), {"a": a, "b": b, "axis": axis})
-                )
-                break
+
+    def spatial(i: int, j: int, axis: str) -> Question | None:
+        (first, second), _ = AXES[axis]
+        a, b = describe(scene, i, rng), describe(scene, j, rng)
+        if not (a and b):
+            return None
+        text = f"Where is the {phrase(a)} relative to the {phrase(b)}: {first} or {second}?"
+        return _ask(scene, "spatial", text, (first, second), (i, j), {"a": a, "b": b, "axis": axis})
+
+    for axis, (_, holds) in AXES.items():
+        decided = (p for p in pairs if holds(objs[p[0]], objs[p[1]]) or holds(objs[p[1]], objs[p[0]]))
+        out += _first(per_kind, (spatial(i, j, axis) for i, j in decided))
     triples = [(i, j, x) for i, j in pairs for x in range(n) if x not in (i, j)]
     rng.shuffle(triples)
+
+    def comparison(kind: str, ids: tuple[int, ...]) -> Question | None:
+        refs = {k: describe(scene, m, rng) for k, m in zip("abx", ids, strict=False)}
+        if not all(refs.values()):
+            return None
+        names = (f"the {phrase(refs['a'])}", f"the {phrase(refs['b'])}")
+        choices = names if rng.random() < 0.5 else names[::-1]
+        target = f"the {phrase(refs['x'])}" if "x" in refs else "the camera"
+        text = f"Which is closer to {target}: {choices[0]} or {choices[1]}?"
+        return _ask(scene, kind, text, choices, ids, refs)
+
     comparisons = (
         ("distance", [t for t in triples if closer_to(objs[t[2]], objs[t[0]], objs[t[1]])]),
         ("depth", [p for p in pairs if closer_to_camera(objs[p[0]], objs[p[1]])]),
     )
     for kind, found in comparisons:
-        for ids in found:
-            refs = {k: describe(scene, m, rng) for k, m in zip("abx", ids, strict=False)}
-            if all(refs.values()):
-                names = (f"the {phrase(refs['a'])}", f"the {phrase(refs['b'])}")
-                choices = names if rng.random() < 0.5 else names[::-1]
-                target = f"the {phrase(refs['x'])}" if "x" in refs else "the camera"
-                text = f"Which is closer to {target}: {choices[0]} or {choices[1]}?"
-                out.append(_ask(scene, kind, text, choices, ids, refs))
-                break
-    for i in rng.sample(range(n), n):
+        out += _first(per_kind, (comparison(kind, ids) for ids in found))
+
+    def attribute(i: int) -> Question | None:
         asked = rng.choice(("colour", "size"))
         a = describe(scene, i, rng, without=(asked,))
-        if a:
-            pool = tuple(COLOURS) if asked == "colour" else tuple(SIZES)
-            text = f"What {asked} is the {phrase(a)}?"
-            choices = _options(rng, getattr(objs[i], asked), pool)
-            out.append(_ask(scene, "attribute", text, choices, (i,), {"a": a, "attr": asked}))
-            break
-    for i in (i for i, o in enumerate(objs) if o.text):
+        if not a:
+            return None
+        pool = tuple(COLOURS) if asked == "colour" else tuple(SIZES)
+        choices = _options(rng, getattr(objs[i], asked), pool)
+        return _ask(
+            scene, "attribute", f"What {asked} is the {phrase(a)}?", choices, (i,), {"a": a, "attr": asked}
+        )
+
+    def ocr(i: int) -> Question | None:
         a = describe(scene, i, rng)
-        if a:
-            text = f"What word is written on the {phrase(a)}?"
-            out.append(_ask(scene, "ocr", text, _options(rng, objs[i].text, WORDS), (i,), {"a": a}))
-            break
+        if not a:
+            return None
+        text = f"What word is written on the {phrase(a)}?"
+        return _ask(scene, "ocr", text, _options(rng, objs[i].text, WORDS), (i,), {"a": a})
+
+    out += _first(per_kind, (attribute(i) for i in rng.sample(range(n), n)))
+    out += _first(per_kind, (ocr(i) for i, o in enumerate(objs) if o.text))
     return out

@@ -63,17 +63,18 @@ def question_examples(world: Path, records: Sequence[WorldRecord]) -> list[Examp
 
 
 def dialogue_examples(
-    world: Path, records: Sequence[WorldRecord], draws: int = 4, seed: int = 0
+    world: Path, records: Sequence[WorldRecord], draws: int = 4, seed: int = 0, per_kind: int = 1
 ) -> list[Example]:
-    """``draws`` conversations per scene (see the module docstring), reproducible from ``seed``."""
-    if draws < 1:
-        raise ValueError(f"draws must be >= 1, got {draws}")
+    """``draws`` conversations per scene (see the module docstring), reproducible from ``seed``; the
+    fresh ones ask up to ``per_kind`` questions of each kind (see :func:`scene_questions`)."""
+    if draws < 1 or per_kind < 1:
+        raise ValueError(f"draws and per_kind must be >= 1, got draws={draws}, per_kind={per_kind}")
     out = []
     for r in records:
         image = _image(world, r)
         for k in range(draws):
             rng = random.Random(f"{seed}:dialogue:{r.id}:{k}")
-            questions = r.questions if k == 0 else scene_questions(r.scene, rng)
+            questions = r.questions if k == 0 else scene_questions(r.scene, rng, per_kind)
             turns = [(_asked(q), q.answer) for q in questions]
             rng.shuffle(turns)
             out.append(Example(image, *turns[0], "dialogue", more=tuple(turns[1:])))
@@ -102,6 +103,7 @@ def train_world_vlm(
     held_out: int = 1000,
     captions: bool = True,
     draws: int = 4,
+    per_kind: int = 1,
     on_eval: Callable[[int, float, dict[str, float]], None] | None = None,
     device: str = "cpu",
     resume: bool = False,
@@ -117,7 +119,7 @@ def train_world_vlm(
     if len(records) <= held_out:
         raise ValueError(f"{world} has {len(records)} scenes; need more than held_out={held_out}")
     train_records, test_records = records[:-held_out], records[-held_out:]
-    train = dialogue_examples(world, train_records, draws, args.seed)
+    train = dialogue_examples(world, train_records, draws, args.seed, per_kind)
     if captions:
         train += caption_examples(world, train_records)
     test = question_examples(world, test_records)
@@ -131,6 +133,7 @@ def train_world_vlm(
             "held_out": held_out,
             "captions": captions,
             "draws": draws,
+            "per_kind": per_kind,
             "config": asdict(config),
         }
         (out / "recipe.json").write_text(json.dumps(recipe) + "\n")
