@@ -358,7 +358,10 @@ def train_vlm(
         raise ValueError("resume needs out, the run folder holding checkpoint/")
     # The vision tower's final layer norm is unused (Llava reads the last hidden states before it).
     unused = DistributedDataParallelKwargs(find_unused_parameters=True)
-    acc = Accelerator(cpu=device == "cpu", mixed_precision=args.precision, kwargs_handlers=[unused])
+    acc = Accelerator(cpu=device == "cpu", kwargs_handlers=[unused])
+    # torch.autocast rather than Accelerator(mixed_precision=...): accelerate keeps one precision per
+    # process, so a later trainer in the same process (the demo, a notebook) could not pick its own.
+    bf16 = torch.autocast(acc.device.type, dtype=torch.bfloat16, enabled=args.precision == "bf16")
     if args.batch_size < acc.num_processes:
         raise ValueError(f"batch_size={args.batch_size} is smaller than the {acc.num_processes} processes")
     net, rng = model, random.Random(args.seed)
@@ -397,7 +400,9 @@ def train_vlm(
         for group in opt.param_groups:
             group["lr"] = args.lr * _lr_scale(args, state["step"], now / budget)
         labels = batch.pop("labels")
-        loss = turn_mean_loss(model(**batch).logits, labels, (batch["input_ids"] == marker).cumsum(1))
+        with bf16:
+            logits = model(**batch).logits
+        loss = turn_mean_loss(logits, labels, (batch["input_ids"] == marker).cumsum(1))
         opt.zero_grad(set_to_none=True)
         acc.backward(loss)
         acc.clip_grad_norm_(model.parameters(), 1.0)
@@ -405,7 +410,8 @@ def train_vlm(
         state["step"] += 1
         if state["step"] % args.eval_every == 0:
             if acc.is_main_process:
-                scores = evaluate_vlm(net, processor, held_out[: args.eval_size])
+                with bf16:
+                    scores = evaluate_vlm(net, processor, held_out[: args.eval_size])
                 record(scores)
                 if on_eval:
                     on_eval(state["step"], loss.item(), scores)
@@ -413,7 +419,8 @@ def train_vlm(
             acc.wait_for_everyone()
     final: dict[str, float] = {}
     if acc.is_main_process:
-        final = evaluate_vlm(net, processor, held_out)
+        with bf16:
+            final = evaluate_vlm(net, processor, held_out)
         record(final)
         if out is not None:
             _save_final(out, net, processor, state, {"steps": state["step"], **final, "args": asdict(args)})
