@@ -33,6 +33,7 @@ def main() -> None:
     p.add_argument("--lr", type=float, default=5e-4)
     p.add_argument("--draws", type=int, default=4, help="conversations per scene per epoch")
     p.add_argument("--per-kind", type=int, default=1, help="questions per kind in fresh conversations")
+    p.add_argument("--grounding", type=int, default=0, help="grounding turns per fresh conversation")
     p.add_argument("--eval-every", type=int, default=250)
     p.add_argument("--device", default="cpu")
     p.add_argument("--precision", default="bf16", choices=("bf16", "no"))
@@ -69,7 +70,15 @@ def main() -> None:
         precision=a.precision,
     )
     scores = train_world_vlm(
-        a.world, a.out, args, config, a.held_out, draws=a.draws, per_kind=a.per_kind, device=a.device
+        a.world,
+        a.out,
+        args,
+        config,
+        a.held_out,
+        draws=a.draws,
+        per_kind=a.per_kind,
+        grounding=a.grounding,
+        device=a.device,
     )
     chance = json.loads((a.out / "chance.json").read_text())
     steps = json.loads((a.out / "metrics.json").read_text())["steps"]

@@ -72,6 +72,9 @@ def world_train_vlm(
     per_kind: Annotated[
         int, typer.Option(help="Questions of each kind per fresh conversation (other objects and pairs).")
     ] = 1,
+    grounding: Annotated[
+        int, typer.Option(help='Training-only "where is the X" turns per fresh conversation (grid cell).')
+    ] = 0,
     precision: Annotated[
         str, typer.Option(help="bf16 (mixed precision: ~2x faster on AVX512-BF16 CPUs and GPUs) | no.")
     ] = "bf16",
@@ -122,6 +125,7 @@ def world_train_vlm(
                 held_out=held_out,
                 draws=draws,
                 per_kind=per_kind,
+                grounding=grounding,
                 on_eval=on_eval,
                 device=device,
                 resume=resume,

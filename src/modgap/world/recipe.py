@@ -20,7 +20,9 @@ from accelerate import PartialState
 from PIL import Image
 
 from modgap.world.dataset import WorldRecord, load_world
+from modgap.world.language import describe, phrase
 from modgap.world.questions import Question, scene_questions
+from modgap.world.scene import Scene
 from modgap.world.vlm import (
     Example,
     VLMConfig,
@@ -35,6 +37,7 @@ __all__ = [
     "caption_examples",
     "question_examples",
     "dialogue_examples",
+    "grounding_turns",
     "train_world_vlm",
     "chance",
 ]
@@ -62,13 +65,40 @@ def question_examples(world: Path, records: Sequence[WorldRecord]) -> list[Examp
     return out
 
 
+GRID = 4
+"""Grounding answers name a cell of a GRID x GRID raster over the image."""
+
+
+def grounding_turns(scene: Scene, rng: random.Random, k: int) -> list[tuple[str, str]]:
+    """Up to ``k`` training-only turns asking where a described object is ("column 1 row 3", counted
+    from the top left). Relation questions give no signal until the model can read where a named
+    object is (their answer does not depend on what the image holds overall, as a count's does);
+    these ask for exactly that, one object at a time."""
+    out = []
+    for i in rng.sample(range(len(scene.objects)), len(scene.objects))[:k]:
+        if a := describe(scene, i, rng):
+            o = scene.objects[i]
+            column, row = (min(GRID - 1, int(v * GRID)) + 1 for v in (o.x, o.y))
+            out.append((f"Where in the image is the {phrase(a)}?", f"column {column} row {row}"))
+    return out
+
+
 def dialogue_examples(
-    world: Path, records: Sequence[WorldRecord], draws: int = 4, seed: int = 0, per_kind: int = 1
+    world: Path,
+    records: Sequence[WorldRecord],
+    draws: int = 4,
+    seed: int = 0,
+    per_kind: int = 1,
+    grounding: int = 0,
 ) -> list[Example]:
     """``draws`` conversations per scene (see the module docstring), reproducible from ``seed``; the
-    fresh ones ask up to ``per_kind`` questions of each kind (see :func:`scene_questions`)."""
-    if draws < 1 or per_kind < 1:
-        raise ValueError(f"draws and per_kind must be >= 1, got draws={draws}, per_kind={per_kind}")
+    fresh ones ask up to ``per_kind`` questions of each kind (see :func:`scene_questions`) and up to
+    ``grounding`` :func:`grounding_turns`."""
+    if draws < 1 or per_kind < 1 or grounding < 0:
+        raise ValueError(
+            f"draws and per_kind must be >= 1 and grounding >= 0, got draws={draws}, "
+            f"per_kind={per_kind}, grounding={grounding}"
+        )
     out = []
     for r in records:
         image = _image(world, r)
@@ -76,6 +106,8 @@ def dialogue_examples(
             rng = random.Random(f"{seed}:dialogue:{r.id}:{k}")
             questions = r.questions if k == 0 else scene_questions(r.scene, rng, per_kind)
             turns = [(_asked(q), q.answer) for q in questions]
+            if k:
+                turns += grounding_turns(r.scene, rng, grounding)
             rng.shuffle(turns)
             out.append(Example(image, *turns[0], "dialogue", more=tuple(turns[1:])))
     return out
@@ -104,6 +136,7 @@ def train_world_vlm(
     captions: bool = True,
     draws: int = 4,
     per_kind: int = 1,
+    grounding: int = 0,
     on_eval: Callable[[int, float, dict[str, float]], None] | None = None,
     device: str = "cpu",
     resume: bool = False,
@@ -119,7 +152,7 @@ def train_world_vlm(
     if len(records) <= held_out:
         raise ValueError(f"{world} has {len(records)} scenes; need more than held_out={held_out}")
     train_records, test_records = records[:-held_out], records[-held_out:]
-    train = dialogue_examples(world, train_records, draws, args.seed, per_kind)
+    train = dialogue_examples(world, train_records, draws, args.seed, per_kind, grounding)
     if captions:
         train += caption_examples(world, train_records)
     test = question_examples(world, test_records)
@@ -134,6 +167,7 @@ def train_world_vlm(
             "captions": captions,
             "draws": draws,
             "per_kind": per_kind,
+            "grounding": grounding,
             "config": asdict(config),
         }
         (out / "recipe.json").write_text(json.dumps(recipe) + "\n")
