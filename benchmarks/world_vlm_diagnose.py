@@ -19,7 +19,6 @@ from collections import defaultdict
 from pathlib import Path
 
 import torch
-from PIL import Image
 from rich.console import Console
 from rich.table import Table
 from sklearn.linear_model import LogisticRegression
@@ -28,13 +27,8 @@ from sklearn.preprocessing import StandardScaler
 from transformers import AutoModelForImageTextToText, AutoProcessor
 
 from modgap.world import load_world
-from modgap.world.recipe import grounding_turns, question_examples
+from modgap.world.recipe import grounding_turns, question_examples, scene_image
 from modgap.world.vlm import Example, evaluate_vlm, generate_vlm
-
-
-def image(world: Path, record) -> Image.Image:
-    with Image.open(world / record.image) as img:
-        return img.convert("RGB")
 
 
 def by_objects(model, processor, world: Path, records, topics: tuple[str, ...]) -> Table:
@@ -58,7 +52,7 @@ def by_objects(model, processor, world: Path, records, topics: tuple[str, ...]) 
 
 def grounding(model, processor, world: Path, records) -> str:
     examples = [
-        Example(image(world, r), q, a)
+        Example(scene_image(world, r), q, a)
         for r in records
         for q, a in grounding_turns(r.scene, random.Random(r.id), 2)
     ]
@@ -78,7 +72,7 @@ def grounding(model, processor, world: Path, records) -> str:
 
 @torch.no_grad()
 def column_probe(model, processor, world: Path, records) -> float:
-    images = [image(world, r) for r in records]
+    images = [scene_image(world, r) for r in records]
     pixels = processor.image_processor(images, return_tensors="pt")["pixel_values"]
     features = model.model.get_image_features(pixel_values=pixels).pooler_output
     features = torch.stack(list(features)) if isinstance(features, (list, tuple)) else features

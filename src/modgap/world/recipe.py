@@ -38,6 +38,7 @@ __all__ = [
     "question_examples",
     "dialogue_examples",
     "grounding_turns",
+    "scene_image",
     "train_world_vlm",
     "chance",
 ]
@@ -46,7 +47,8 @@ DESCRIBE = "describe the image ."
 """The prompt the world VLM learns to answer with the scene's dense caption."""
 
 
-def _image(world: Path, record: WorldRecord) -> Image.Image:
+def scene_image(world: Path, record: WorldRecord) -> Image.Image:
+    """A world record's rendered scene, loaded as RGB (and the file closed)."""
     with Image.open(world / record.image) as img:
         return img.convert("RGB")
 
@@ -60,7 +62,7 @@ def question_examples(world: Path, records: Sequence[WorldRecord]) -> list[Examp
     """Every question of ``records``, its options spelled out, answer as the target."""
     out = []
     for r in records:
-        image = _image(world, r)
+        image = scene_image(world, r)
         out += [Example(image, _asked(q), q.answer, q.topic, q.choices) for q in r.questions]
     return out
 
@@ -71,9 +73,9 @@ GRID = 4
 
 def grounding_turns(scene: Scene, rng: random.Random, k: int) -> list[tuple[str, str]]:
     """Up to ``k`` training-only turns asking where a described object is ("column 1 row 3", counted
-    from the top left). Relation questions give no signal until the model can read where a named
-    object is (their answer does not depend on what the image holds overall, as a count's does);
-    these ask for exactly that, one object at a time."""
+    from the top left). A relation's answer does not depend on what the image holds overall, as a
+    count's does, so it gives little signal until the model can read where a named object is; these
+    ask for that directly, one object at a time."""
     out = []
     for i in rng.sample(range(len(scene.objects)), len(scene.objects))[:k]:
         if a := describe(scene, i, rng):
@@ -101,7 +103,7 @@ def dialogue_examples(
         )
     out = []
     for r in records:
-        image = _image(world, r)
+        image = scene_image(world, r)
         for k in range(draws):
             rng = random.Random(f"{seed}:dialogue:{r.id}:{k}")
             questions = r.questions if k == 0 else scene_questions(r.scene, rng, per_kind)
@@ -115,7 +117,7 @@ def dialogue_examples(
 
 def caption_examples(world: Path, records: Sequence[WorldRecord]) -> list[Example]:
     """One :data:`DESCRIBE` prompt per scene, its dense caption as the target."""
-    return [Example(_image(world, r), DESCRIBE, r.caption, "caption") for r in records]
+    return [Example(scene_image(world, r), DESCRIBE, r.caption, "caption") for r in records]
 
 
 def chance(records: Sequence[WorldRecord]) -> dict[str, float]:
