@@ -44,18 +44,17 @@ def by_objects(model, processor, world: Path, records, topics: tuple[str, ...]) 
         cells = []
         for n in range(1, 7):
             examples = groups.get((topic, n), [])
-            score = evaluate_vlm(model, processor, examples)["all"] if examples else None
-            cells.append(f"{score:.1%} ({len(examples)})" if score is not None else "")
+            score = evaluate_vlm(model, processor, examples)["all"] if examples else 0.0
+            cells.append(f"{score:.1%} ({len(examples)})" if examples else "")
         table.add_row(topic, *cells)
     return table
 
 
 def grounding(model, processor, world: Path, records) -> str:
-    examples = [
-        Example(scene_image(world, r), q, a)
-        for r in records
-        for q, a in grounding_turns(r.scene, random.Random(r.id), 2)
-    ]
+    examples = []
+    for r in records:  # one image load per scene, shared by its turns
+        image = scene_image(world, r)
+        examples += [Example(image, q, a) for q, a in grounding_turns(r.scene, random.Random(r.id), 2)]
     said = [
         s
         for i in range(0, len(examples), 64)
