@@ -34,6 +34,8 @@ def main() -> None:
     p.add_argument("--draws", type=int, default=4, help="conversations per scene per epoch")
     p.add_argument("--per-kind", type=int, default=1, help="questions per kind in fresh conversations")
     p.add_argument("--grounding", type=int, default=0, help="grounding turns per fresh conversation")
+    p.add_argument("--vision-minutes", type=float, default=0.0, help="of --minutes: vision pretraining")
+    p.add_argument("--freeze-vision", action="store_true", help="keep the vision tower as pretrained")
     p.add_argument("--eval-every", type=int, default=250)
     p.add_argument("--device", default="cpu")
     p.add_argument("--precision", default="bf16", choices=("bf16", "no"))
@@ -78,6 +80,8 @@ def main() -> None:
         draws=a.draws,
         per_kind=a.per_kind,
         grounding=a.grounding,
+        vision_minutes=a.vision_minutes,
+        freeze_vision=a.freeze_vision,
         device=a.device,
     )
     chance = json.loads((a.out / "chance.json").read_text())

@@ -75,6 +75,12 @@ def world_train_vlm(
     grounding: Annotated[
         int, typer.Option(help='Training-only "where is the X" turns per fresh conversation (grid cell).')
     ] = 0,
+    vision_minutes: Annotated[
+        float, typer.Option(help="Of --minutes: first pretrain the vision tower on patch labels.")
+    ] = 0.0,
+    freeze_vision: Annotated[
+        bool, typer.Option(help="Keep the vision tower as pretrained afterwards (Llava's recipe).")
+    ] = False,
     precision: Annotated[
         str, typer.Option(help="bf16 (mixed precision: ~2x faster on AVX512-BF16 CPUs and GPUs) | no.")
     ] = "bf16",
@@ -126,6 +132,8 @@ def world_train_vlm(
                 draws=draws,
                 per_kind=per_kind,
                 grounding=grounding,
+                vision_minutes=vision_minutes,
+                freeze_vision=freeze_vision,
                 on_eval=on_eval,
                 device=device,
                 resume=resume,

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import random
 from collections.abc import Callable, Sequence
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 
 from accelerate import PartialState
@@ -21,6 +21,7 @@ from PIL import Image
 
 from modgap.world.dataset import WorldRecord, load_world
 from modgap.world.language import describe, phrase
+from modgap.world.patches import pretrain_vision
 from modgap.world.questions import Question, scene_questions
 from modgap.world.scene import Scene
 from modgap.world.vlm import (
@@ -115,6 +116,10 @@ def dialogue_examples(
     return out
 
 
+def _images_and_scenes(world: Path, records: Sequence[WorldRecord]) -> tuple[list[Image.Image], list[Scene]]:
+    return [scene_image(world, r) for r in records], [r.scene for r in records]
+
+
 def caption_examples(world: Path, records: Sequence[WorldRecord]) -> list[Example]:
     """One :data:`DESCRIBE` prompt per scene, its dense caption as the target."""
     return [Example(scene_image(world, r), DESCRIBE, r.caption, "caption") for r in records]
@@ -139,17 +144,24 @@ def train_world_vlm(
     draws: int = 4,
     per_kind: int = 1,
     grounding: int = 0,
+    vision_minutes: float = 0.0,
+    freeze_vision: bool = False,
     on_eval: Callable[[int, float, dict[str, float]], None] | None = None,
     device: str = "cpu",
     resume: bool = False,
 ) -> dict[str, float]:
     """Train a world VLM from scratch on ``world`` into ``out``; returns held-out accuracy per kind.
 
-    ``resume`` continues from ``out/checkpoint/`` (see :func:`train_vlm`). Under ``accelerate launch``
+    The first ``vision_minutes`` of ``args.minutes`` pretrain the vision tower on patch labels (see
+    :mod:`modgap.world.patches`; its held-out patch accuracy goes to ``vision.json``); with
+    ``freeze_vision`` the tower then stays as pretrained, as in Llava's recipe. ``resume`` continues
+    from ``out/checkpoint/`` (see :func:`train_vlm`), past the pretraining. Under ``accelerate launch``
     only the main process writes files; the others return ``{}``.
     """
     world, out = Path(world), Path(out)
     args, config = args or VLMTrainArgs(), config or VLMConfig()
+    if not 0 <= vision_minutes < args.minutes:
+        raise ValueError(f"vision_minutes must be in [0, minutes={args.minutes}), got {vision_minutes}")
     records = load_world(world)
     if len(records) <= held_out:
         raise ValueError(f"{world} has {len(records)} scenes; need more than held_out={held_out}")
@@ -160,7 +172,21 @@ def train_world_vlm(
     test = question_examples(world, test_records)
     tokenizer = build_tokenizer([f"{q} {a}" for e in train for q, a in e.turns])
     model, processor = build_vlm(tokenizer, config, args.seed)
-    main = PartialState(cpu=device == "cpu").is_main_process
+    state = PartialState(cpu=device == "cpu")
+    main = state.is_main_process
+    if vision_minutes and not resume:
+        vision = pretrain_vision(
+            model.to(state.device),
+            processor,
+            *_images_and_scenes(world, train_records),
+            replace(args, minutes=vision_minutes, max_steps=None, batch_size=64, lr=1e-3, warmup_steps=50),
+            _images_and_scenes(world, test_records[:256]),
+            state.device,
+        )
+        if main:
+            out.mkdir(parents=True, exist_ok=True)
+            (out / "vision.json").write_text(json.dumps(vision, indent=2) + "\n")
+    model.model.vision_tower.requires_grad_(not freeze_vision)
     if main:
         out.mkdir(parents=True, exist_ok=True)
         recipe = {
@@ -170,9 +196,12 @@ def train_world_vlm(
             "draws": draws,
             "per_kind": per_kind,
             "grounding": grounding,
+            "vision_minutes": vision_minutes,
+            "freeze_vision": freeze_vision,
             "config": asdict(config),
         }
         (out / "recipe.json").write_text(json.dumps(recipe) + "\n")
+    args = replace(args, minutes=args.minutes - vision_minutes)
     scores = train_vlm(model, processor, train, test, args, out, device, on_eval, resume)
     if main:
         (out / "chance.json").write_text(json.dumps(chance(test_records), indent=2) + "\n")

@@ -9,13 +9,14 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from functools import cache
+from typing import Any
 from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
 from modgap.world.scene import COLOURS, SIGN, SIGN_ASPECT, SIGN_HEIGHT, Object, Scene, radius
 
-__all__ = ["BACKGROUND", "render_scene", "object_colour"]
+__all__ = ["BACKGROUND", "render_scene", "object_colour", "object_map"]
 
 BACKGROUND = (236, 234, 226)
 SUPERSAMPLE = 4
@@ -71,13 +72,23 @@ def _font(px: int) -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(_font_file(), px)
 
 
-def _draw_sign(draw: ImageDraw.ImageDraw, obj: Object, cx: float, cy: float, r: float, line: int) -> None:
+def _draw_body(draw: ImageDraw.ImageDraw, obj: Object, r: float, fill: Any, edge: Any, line: int) -> None:
+    """The object's outline filled (a sign's board without its word), centred at its place on ``draw``."""
+    cx, cy = obj.x * draw.im.size[0], obj.y * draw.im.size[1]
+    if obj.shape == SIGN:
+        hw, hh = r * SIGN_ASPECT, r * SIGN_HEIGHT
+        box = (cx - hw, cy - hh, cx + hw, cy + hh)
+        draw.rounded_rectangle(box, radius=hh * 0.3, fill=fill, outline=edge, width=line)
+    elif obj.shape == "circle":
+        draw.ellipse((cx - r, cy - r, cx + r, cy + r), fill=fill, outline=edge, width=line)
+    else:
+        draw.polygon(SHAPE_POINTS[obj.shape](cx, cy, r), fill=fill, outline=edge, width=line)
+
+
+def _draw_word(draw: ImageDraw.ImageDraw, obj: Object, r: float) -> None:
     fill = object_colour(obj)
+    cx, cy = obj.x * draw.im.size[0], obj.y * draw.im.size[1]
     hw, hh = r * SIGN_ASPECT, r * SIGN_HEIGHT
-    edge = tuple(round(c * OUTLINE) for c in fill)
-    draw.rounded_rectangle(
-        (cx - hw, cy - hh, cx + hw, cy + hh), radius=hh * 0.3, fill=fill, outline=edge, width=line
-    )
     assert obj.text is not None  # Object guarantees signs carry a word
     light = sum(w * c for w, c in zip((0.299, 0.587, 0.114), fill, strict=True)) > 150
     # the largest font whose word fits inside the sign's face with a small border
@@ -98,13 +109,18 @@ def render_scene(scene: Scene, size: int | None = None) -> Image.Image:
     side = min(big_w, big_h)
     line = max(1, round(side / 96))
     for obj in sorted(scene.objects, key=lambda o: -o.depth):
-        cx, cy, r = obj.x * big_w, obj.y * big_h, radius(obj) * side
-        fill = object_colour(obj)
-        edge = tuple(round(c * OUTLINE) for c in fill)
+        r, fill = radius(obj) * side, object_colour(obj)
+        _draw_body(draw, obj, r, fill, tuple(round(c * OUTLINE) for c in fill), line)
         if obj.shape == SIGN:
-            _draw_sign(draw, obj, cx, cy, r, line)
-        elif obj.shape == "circle":
-            draw.ellipse((cx - r, cy - r, cx + r, cy + r), fill=fill, outline=edge, width=line)
-        else:
-            draw.polygon(SHAPE_POINTS[obj.shape](cx, cy, r), fill=fill, outline=edge, width=line)
+            _draw_word(draw, obj, r)
     return image.reduce(SUPERSAMPLE)  # box-average each block: anti-aliased edges, no ringing
+
+
+def object_map(scene: Scene, size: int) -> Image.Image:
+    """Which object each pixel shows, as a ``size`` x ``size`` greyscale image: object ``i`` is value
+    ``i + 1``, background 0, occlusion as in :func:`render_scene` (dense truth for vision supervision)."""
+    image = Image.new("L", (size, size), 0)
+    draw = ImageDraw.Draw(image)
+    for i, obj in sorted(enumerate(scene.objects), key=lambda io: -io[1].depth):
+        _draw_body(draw, obj, radius(obj) * size, i + 1, i + 1, 1)
+    return image

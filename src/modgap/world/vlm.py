@@ -47,6 +47,7 @@ __all__ = [
     "train_vlm",
     "evaluate_vlm",
     "generate_vlm",
+    "lr_scale",
 ]
 
 ASSISTANT = "<|assistant|>"
@@ -320,7 +321,7 @@ def evaluate_vlm(
     return scores
 
 
-def _lr_scale(args: VLMTrainArgs, step: int, time_fraction: float) -> float:
+def lr_scale(args: VLMTrainArgs, step: int, time_fraction: float) -> float:
     """Linear warmup, then cosine decay to zero over the run.
 
     With ``max_steps`` the decay follows steps alone, so a run and its resumed continuation see exactly
@@ -398,7 +399,7 @@ def train_vlm(
         shard = [train[i] for i in idx[acc.process_index :: acc.num_processes]]
         batch = {k: v.to(acc.device) for k, v in _encode(processor, shard, answers=True).items()}
         for group in opt.param_groups:
-            group["lr"] = args.lr * _lr_scale(args, state["step"], now / budget)
+            group["lr"] = args.lr * lr_scale(args, state["step"], now / budget)
         labels = batch.pop("labels")
         with bf16:
             logits = model(**batch).logits
