@@ -44,8 +44,8 @@ def by_objects(model, processor, world: Path, records, topics: tuple[str, ...]) 
         cells = []
         for n in range(1, 7):
             examples = groups.get((topic, n), [])
-            score = evaluate_vlm(model, processor, examples)["all"] if examples else 0.0
-            cells.append(f"{score:.1%} ({len(examples)})" if examples else "")
+            score = evaluate_vlm(model, processor, examples)["all"] if examples else None
+            cells.append("" if score is None else f"{score:.1%} ({len(examples)})")
         table.add_row(topic, *cells)
     return table
 

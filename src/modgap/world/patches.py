@@ -103,8 +103,7 @@ def pretrain_vision(
     tower, vision = model.model.vision_tower, model.config.vision_config
     grid = vision.image_size // vision.patch_size
     sizes = list(_classes(grid).values())
-    pixels = processor.image_processor(list(images), return_tensors="pt")["pixel_values"]
-    targets = torch.stack([patch_targets(s, grid) for s in scenes])
+    pixels, targets = _inputs(processor, images, scenes, grid)
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(args.seed)
         head = torch.nn.Linear(vision.hidden_size, sum(sizes) + len(sizes)).to(device)
@@ -133,27 +132,35 @@ def pretrain_vision(
         step += 1
     if held_out is None:
         return {"steps": step}
-    return {"steps": step, **_accuracy(model, processor, head, *held_out, sizes, device, autocast)}
+    return {
+        "steps": step,
+        **_accuracy(model, head, *_inputs(processor, *held_out, grid), sizes, device, autocast),
+    }
+
+
+def _inputs(
+    processor: LlavaProcessor, images: Sequence[Image.Image], scenes: Sequence[Scene], grid: int
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Pixel values as the model sees them, and every patch's targets."""
+    pixels = processor.image_processor(list(images), return_tensors="pt")["pixel_values"]
+    return pixels, torch.stack([patch_targets(s, grid) for s in scenes])
 
 
 @torch.no_grad()
 def _accuracy(
     model: LlavaForConditionalGeneration,
-    processor: LlavaProcessor,
     head: torch.nn.Linear,
-    images: Sequence[Image.Image],
-    scenes: Sequence[Scene],
+    pixels: torch.Tensor,
+    truth: torch.Tensor,
     sizes: list[int],
     device: str | torch.device,
     autocast: torch.autocast,
 ) -> dict[str, float]:
     """Patch accuracy per target, over patches that show an object (background is the easy majority)."""
-    grid = model.config.vision_config.image_size // model.config.vision_config.patch_size
-    pixels = processor.image_processor(list(images), return_tensors="pt")["pixel_values"].to(device)
-    truth = torch.stack([patch_targets(s, grid) for s in scenes]).to(device)
+    truth = truth.to(device)
     model.eval()
     with autocast:
-        logits = head(_patch_features(model, pixels))
+        logits = head(_patch_features(model, pixels.to(device)))
     shown = truth[..., 0] != sizes[0]
     right = [(part.argmax(-1) == truth[..., k])[shown] for k, part in enumerate(_per_target(logits, sizes))]
-    return {name: r.float().mean().item() for name, r in zip(_classes(grid), right, strict=True)}
+    return {name: r.float().mean().item() for name, r in zip(target_names(), right, strict=True)}

@@ -174,6 +174,7 @@ def train_world_vlm(
     model, processor = build_vlm(tokenizer, config, args.seed)
     state = PartialState(cpu=device == "cpu")
     main = state.is_main_process
+    vision = None
     if vision_minutes and not resume:
         vision = pretrain_vision(
             model.to(state.device),
@@ -183,12 +184,11 @@ def train_world_vlm(
             _images_and_scenes(world, test_records[:256]),
             state.device,
         )
-        if main:
-            out.mkdir(parents=True, exist_ok=True)
-            (out / "vision.json").write_text(json.dumps(vision, indent=2) + "\n")
     model.model.vision_tower.requires_grad_(not freeze_vision)
     if main:
         out.mkdir(parents=True, exist_ok=True)
+        if vision is not None:
+            (out / "vision.json").write_text(json.dumps(vision, indent=2) + "\n")
         recipe = {
             "world": str(world),
             "held_out": held_out,
