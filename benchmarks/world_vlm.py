@@ -33,9 +33,14 @@ def main() -> None:
     p.add_argument("--lr", type=float, default=5e-4)
     p.add_argument("--draws", type=int, default=4, help="conversations per scene per epoch")
     p.add_argument("--per-kind", type=int, default=1, help="questions per kind in fresh conversations")
-    p.add_argument("--grounding", type=int, default=0, help="grounding turns per fresh conversation")
-    p.add_argument("--vision-minutes", type=float, default=0.0, help="of --minutes: vision pretraining")
-    p.add_argument("--freeze-vision", action="store_true", help="keep the vision tower as pretrained")
+    p.add_argument("--grounding", type=int, default=2, help="grounded captions per scene per epoch")
+    p.add_argument("--vision-minutes", type=float, help="of --minutes: vision pretraining [15%%]")
+    p.add_argument(
+        "--freeze-vision",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="keep the vision tower as pretrained",
+    )
     p.add_argument("--eval-every", type=int, default=250)
     p.add_argument("--device", default="cpu")
     p.add_argument("--precision", default="bf16", choices=("bf16", "no"))

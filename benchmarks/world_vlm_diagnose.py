@@ -2,11 +2,13 @@
 
 1. Accuracy per question topic by the number of objects in the scene (held-out scenes): a topic at
    chance even with two objects is not a clutter problem.
-2. Grounding: asked "Where in the image is the X?" (greedy), how often the model names the right
-   column / row of a 4 x 4 grid; chance is about 1 in 4. Meaningful for models trained with
-   ``--grounding``; for others it shows they never learnt to say where a named object is.
+2. Grounding: asked to place each object (greedy grounded caption, "the red circle 3 5 , ..."), how
+   often a name it gives picks out one object and the column / row it gives (of an 8 x 8 grid) is
+   that object's; chance is about 1 in 8. Meaningful for models trained with ``--grounding``.
 3. A linear probe (logistic regression, half the patches to fit, half to score) of each image patch's
    column from the features the language model receives: is position there to be read at all?
+4. The same probe, per text layer, of the column of each object a left/right question names, read at
+   the name's last word: a relation needs each name to carry where its object is.
 
     python benchmarks/world_vlm_diagnose.py --model runs/world-vlm --world runs/world
 """
@@ -14,7 +16,7 @@
 from __future__ import annotations
 
 import argparse
-import random
+import re
 from collections import defaultdict
 from pathlib import Path
 
@@ -26,8 +28,8 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from transformers import AutoModelForImageTextToText, AutoProcessor
 
-from modgap.world import load_world
-from modgap.world.recipe import grounding_turns, question_examples, scene_image
+from modgap.world import load_world, resolve
+from modgap.world.recipe import LOCATE, grid_cell, question_examples, scene_image
 from modgap.world.vlm import Example, evaluate_vlm, generate_vlm
 
 
@@ -50,23 +52,34 @@ def by_objects(model, processor, world: Path, records, topics: tuple[str, ...]) 
     return table
 
 
+def _placed(scene, part: str) -> tuple[tuple[int, int], tuple[int, int]] | None:
+    """For a grounded caption's part ("the red circle 3 5") whose name picks out one object, that
+    object's cell and the cell the part gives; None if malformed or the name matches none or several."""
+    attr = {getattr(o, a): a for o in scene.objects for a in ("size", "colour", "shape")}
+    found = re.fullmatch(r"the ([a-z ]+) (\d+) (\d+)", part.strip())
+    if found is None or not all(w in attr for w in found[1].split()):
+        return None
+    ids = resolve(scene, {attr[w]: w for w in found[1].split()})
+    return (grid_cell(scene.objects[ids[0]]), (int(found[2]), int(found[3]))) if len(ids) == 1 else None
+
+
 def grounding(model, processor, world: Path, records) -> str:
-    examples = []
-    for r in records:  # one image load per scene, shared by its turns
-        image = scene_image(world, r)
-        examples += [Example(image, q, a) for q, a in grounding_turns(r.scene, random.Random(r.id), 2)]
+    examples = [Example(scene_image(world, r), LOCATE, "") for r in records]
     said = [
         s
         for i in range(0, len(examples), 64)
-        for s in generate_vlm(model, processor, examples[i : i + 64], 5)
+        for s in generate_vlm(model, processor, examples[i : i + 64], 5 * 8)
     ]
-    hits = defaultdict(int)
-    for e, s in zip(examples, said, strict=True):
-        truth, words = e.answer.split(), s.split()
-        hits["column"] += words[:2] == truth[:2]
-        hits["row"] += words[2:4] == truth[2:4]
-        hits["cell"] += words[:4] == truth
-    return "  ".join(f"{k} {v / len(examples):.1%}" for k, v in hits.items()) + f"  ({len(examples)} asked)"
+    hits, named = defaultdict(int), 0
+    for r, s in zip(records, said, strict=True):
+        for part in s.split(","):
+            named += 1
+            if placed := _placed(r.scene, part):
+                (column, row), (said_column, said_row) = placed
+                hits["column"] += column == said_column
+                hits["row"] += row == said_row
+    shown = "  ".join(f"{k} {hits[k] / max(1, named):.1%}" for k in ("column", "row"))
+    return f"{shown}  ({named} objects named in {len(records)} scenes)"
 
 
 @torch.no_grad()
@@ -83,6 +96,39 @@ def column_probe(model, processor, world: Path, records) -> float:
     return probe.score(x[half:], y[half:])
 
 
+@torch.no_grad()
+def name_probe(model, processor, world: Path, records) -> str:
+    """Per text layer, a linear probe of the column (of 8) of the object a left/right question names, read
+    at the last word of each name: does the name carry where its object is?"""
+    tok = processor.tokenizer
+    relative, colon = tok.convert_tokens_to_ids(["relative", ":"])
+    features, columns = [], []
+    for r in records:
+        for q, e in zip(r.questions, question_examples(world, [r]), strict=True):
+            if q.topic != "left/right":
+                continue
+            content = [{"type": "image"}, {"type": "text", "text": e.question}]
+            text = processor.apply_chat_template(
+                [{"role": "user", "content": content}], add_generation_prompt=True
+            )
+            inputs = processor(images=[e.image], text=[text], return_tensors="pt")
+            hidden = torch.stack(model(**inputs, output_hidden_states=True).hidden_states)[:, 0]
+            ids = inputs["input_ids"][0].tolist()
+            after_a = ids.index(relative)
+            for end, obj in ((after_a - 1, q.objects[0]), (ids.index(colon, after_a) - 1, q.objects[1])):
+                features.append(hidden[:, end].float())
+                columns.append(grid_cell(r.scene.objects[obj])[0])
+    x, y, half = torch.stack(features).numpy(), columns, len(columns) // 2
+    scores = []
+    for layer in range(x.shape[1]):
+        probe = make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000)).fit(
+            x[:half, layer], y[:half]
+        )
+        scores.append(f"{probe.score(x[half:, layer], y[half:]):.1%}")
+    majority = max(y[half:].count(c) for c in set(y)) / len(y[half:])
+    return f"{' '.join(scores)} (embeddings, then each layer; majority class {majority:.1%}; {len(y)} names)"
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--model", type=Path, required=True, help="a train-vlm output folder")
@@ -97,9 +143,12 @@ def main() -> None:
     console = Console(width=120)
     with torch.autocast("cpu", dtype=torch.bfloat16):
         console.print(by_objects(model, processor, a.world, records, tuple(a.topics.split(","))))
-        console.print(f"grounding (4 x 4 grid, greedy): {grounding(model, processor, a.world, records)}")
+        console.print(f"grounding (8 x 8 grid, greedy): {grounding(model, processor, a.world, records)}")
     probe = column_probe(model, processor, a.world, records[:200])
     console.print(f"linear probe of patch column (8 classes, chance 12.5%) at the LLM input: {probe:.1%}")
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        names = name_probe(model, processor, a.world, records)
+    console.print(f"linear probe of a named object's column at its name: {names}")
 
 
 if __name__ == "__main__":

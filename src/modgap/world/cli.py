@@ -73,14 +73,16 @@ def world_train_vlm(
         int, typer.Option(help="Questions of each kind per fresh conversation (other objects and pairs).")
     ] = 1,
     grounding: Annotated[
-        int, typer.Option(help='Training-only "where is the X" turns per fresh conversation (grid cell).')
-    ] = 0,
+        int,
+        typer.Option(help='Grounded captions per training scene per epoch ("the red circle 3 5"); 0: none.'),
+    ] = 2,
     vision_minutes: Annotated[
-        float, typer.Option(help="Of --minutes: first pretrain the vision tower on patch labels.")
-    ] = 0.0,
+        float | None,
+        typer.Option(help="Of --minutes: pretrain the vision tower on patch labels first (15% if unset)."),
+    ] = None,
     freeze_vision: Annotated[
         bool, typer.Option(help="Keep the vision tower as pretrained afterwards (Llava's recipe).")
-    ] = False,
+    ] = True,
     precision: Annotated[
         str, typer.Option(help="bf16 (mixed precision: ~2x faster on AVX512-BF16 CPUs and GPUs) | no.")
     ] = "bf16",

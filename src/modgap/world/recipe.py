@@ -5,7 +5,8 @@ at a time. Training sees each other scene ``draws`` times per epoch, each time a
 of questions (the world's own the first time, freshly drawn from the scene after that, so other objects
 and relations get asked about), shuffled, answers as targets. With ``captions`` it also sees each scene
 once per epoch asked :data:`DESCRIBE` alone, as a captioner is asked, its dense caption the target (kept
-out of the conversations: a caption there would hand over the answers).
+out of the conversations: a caption there would hand over the answers). With ``grounding`` it sees each
+scene that many times more asked :data:`LOCATE`, a :func:`grounded_caption` the target.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from modgap.world.dataset import WorldRecord, load_world
 from modgap.world.language import describe, phrase
 from modgap.world.patches import pretrain_vision
 from modgap.world.questions import Question, scene_questions
-from modgap.world.scene import Scene
+from modgap.world.scene import Object, Scene
 from modgap.world.vlm import (
     Example,
     VLMConfig,
@@ -38,9 +39,13 @@ __all__ = [
     "caption_examples",
     "question_examples",
     "dialogue_examples",
-    "grounding_turns",
+    "grid_cell",
+    "grounded_caption",
+    "grounding_examples",
+    "LOCATE",
     "scene_image",
     "train_world_vlm",
+    "VISION_SHARE",
     "chance",
 ]
 
@@ -68,21 +73,46 @@ def question_examples(world: Path, records: Sequence[WorldRecord]) -> list[Examp
     return out
 
 
-GRID = 4
-"""Grounding answers name a cell of a GRID x GRID raster over the image."""
+LOCATE = "where is each object ?"
+"""The training-only prompt answered with a :func:`grounded_caption`."""
+GRID = 8
+"""Grounded captions place an object in a cell of a GRID x GRID raster, counted from 1 at the top left."""
 
 
-def grounding_turns(scene: Scene, rng: random.Random, k: int) -> list[tuple[str, str]]:
-    """Up to ``k`` training-only turns asking where a described object is ("column 1 row 3", counted
-    from the top left). A relation's answer does not depend on what the image holds overall, as a
-    count's does, so it gives little signal until the model can read where a named object is; these
-    ask for that directly, one object at a time."""
-    out = []
-    for i in rng.sample(range(len(scene.objects)), len(scene.objects))[:k]:
+def grid_cell(o: Object) -> tuple[int, int]:
+    """The (column, row) of the :data:`GRID` cell that holds ``o``'s centre."""
+    column, row = (min(GRID - 1, int(v * GRID)) + 1 for v in (o.x, o.y))
+    return column, row
+
+
+def grounded_caption(scene: Scene, rng: random.Random) -> str:
+    """Every object a short description picks out, each followed by the column and row of its centre, in
+    random order: "the red circle 3 5 , the square 7 1". Empty if no object can be described alone.
+
+    The column comes right after the name, so predicting it makes the name's own last token look its
+    object up in the image. A question's names then carry their positions, and a relation becomes one
+    comparison; trained on questions alone, no name ever needs its position and left/right stays at
+    chance. Numbers, not one location token per cell as Kosmos-2 has: with cell tokens left/right stayed
+    at chance (README).
+    """
+    parts = []
+    for i in rng.sample(range(len(scene.objects)), len(scene.objects)):
         if a := describe(scene, i, rng):
-            o = scene.objects[i]
-            column, row = (min(GRID - 1, int(v * GRID)) + 1 for v in (o.x, o.y))
-            out.append((f"Where in the image is the {phrase(a)}?", f"column {column} row {row}"))
+            column, row = grid_cell(scene.objects[i])
+            parts.append(f"the {phrase(a)} {column} {row}")
+    return " , ".join(parts)
+
+
+def grounding_examples(
+    world: Path, records: Sequence[WorldRecord], per_scene: int, seed: int = 0
+) -> list[Example]:
+    """``per_scene`` :data:`LOCATE` prompts per scene, each with a freshly drawn :func:`grounded_caption`."""
+    out = []
+    for r in records:
+        image = scene_image(world, r)
+        for k in range(per_scene):
+            if caption := grounded_caption(r.scene, random.Random(f"{seed}:grounding:{r.id}:{k}")):
+                out.append(Example(image, LOCATE, caption, "grounding"))
     return out
 
 
@@ -92,16 +122,11 @@ def dialogue_examples(
     draws: int = 4,
     seed: int = 0,
     per_kind: int = 1,
-    grounding: int = 0,
 ) -> list[Example]:
     """``draws`` conversations per scene (see the module docstring), reproducible from ``seed``; the
-    fresh ones ask up to ``per_kind`` questions of each kind (see :func:`scene_questions`) and up to
-    ``grounding`` :func:`grounding_turns`."""
-    if draws < 1 or per_kind < 1 or grounding < 0:
-        raise ValueError(
-            f"draws and per_kind must be >= 1 and grounding >= 0, got draws={draws}, "
-            f"per_kind={per_kind}, grounding={grounding}"
-        )
+    fresh ones ask up to ``per_kind`` questions of each kind (see :func:`scene_questions`)."""
+    if draws < 1 or per_kind < 1:
+        raise ValueError(f"draws and per_kind must be >= 1, got draws={draws}, per_kind={per_kind}")
     out = []
     for r in records:
         image = scene_image(world, r)
@@ -109,8 +134,6 @@ def dialogue_examples(
             rng = random.Random(f"{seed}:dialogue:{r.id}:{k}")
             questions = r.questions if k == 0 else scene_questions(r.scene, rng, per_kind)
             turns = [(_asked(q), q.answer) for q in questions]
-            if k:
-                turns += grounding_turns(r.scene, rng, grounding)
             rng.shuffle(turns)
             out.append(Example(image, *turns[0], "dialogue", more=tuple(turns[1:])))
     return out
@@ -134,6 +157,10 @@ def chance(records: Sequence[WorldRecord]) -> dict[str, float]:
     return {kind: sum(v) / len(v) for kind, v in sorted(odds.items())}
 
 
+VISION_SHARE = 0.15
+"""The share of the budget spent pretraining the vision tower unless told otherwise (3 of 20 minutes)."""
+
+
 def train_world_vlm(
     world: str | Path,
     out: str | Path,
@@ -143,30 +170,37 @@ def train_world_vlm(
     captions: bool = True,
     draws: int = 4,
     per_kind: int = 1,
-    grounding: int = 0,
-    vision_minutes: float = 0.0,
-    freeze_vision: bool = False,
+    grounding: int = 2,
+    vision_minutes: float | None = None,
+    freeze_vision: bool = True,
     on_eval: Callable[[int, float, dict[str, float]], None] | None = None,
     device: str = "cpu",
     resume: bool = False,
 ) -> dict[str, float]:
     """Train a world VLM from scratch on ``world`` into ``out``; returns held-out accuracy per kind.
 
-    The first ``vision_minutes`` of ``args.minutes`` pretrain the vision tower on patch labels (see
-    :mod:`modgap.world.patches`; its held-out patch accuracy goes to ``vision.json``); with
-    ``freeze_vision`` the tower then stays as pretrained, as in Llava's recipe. ``resume`` continues
+    The first ``vision_minutes`` of ``args.minutes`` (default :data:`VISION_SHARE` of them, 0 for none)
+    pretrain the vision tower on patch labels (see :mod:`modgap.world.patches`; its held-out patch
+    accuracy goes to ``vision.json``); with ``freeze_vision`` the tower then stays as pretrained, as in
+    Llava's recipe. ``grounding`` :func:`grounded_caption` targets per scene and epoch teach names where
+    their objects are (without them relations stay at chance). ``resume`` continues
     from ``out/checkpoint/`` (see :func:`train_vlm`), past the pretraining. Under ``accelerate launch``
     only the main process writes files; the others return ``{}``.
     """
     world, out = Path(world), Path(out)
     args, config = args or VLMTrainArgs(), config or VLMConfig()
+    if vision_minutes is None:
+        vision_minutes = VISION_SHARE * args.minutes
     if not 0 <= vision_minutes < args.minutes:
         raise ValueError(f"vision_minutes must be in [0, minutes={args.minutes}), got {vision_minutes}")
     records = load_world(world)
     if len(records) <= held_out:
         raise ValueError(f"{world} has {len(records)} scenes; need more than held_out={held_out}")
     train_records, test_records = records[:-held_out], records[-held_out:]
-    train = dialogue_examples(world, train_records, draws, args.seed, per_kind, grounding)
+    if grounding < 0:
+        raise ValueError(f"grounding must be >= 0 grounded captions per scene, got {grounding}")
+    train = dialogue_examples(world, train_records, draws, args.seed, per_kind)
+    train += grounding_examples(world, train_records, grounding, args.seed)
     if captions:
         train += caption_examples(world, train_records)
     test = question_examples(world, test_records)
