@@ -30,7 +30,7 @@ from transformers import AutoModelForImageTextToText, AutoProcessor
 
 from modgap.world import load_world, resolve
 from modgap.world.recipe import LOCATE, grid_cell, question_examples, scene_image
-from modgap.world.vlm import Example, evaluate_vlm, generate_vlm
+from modgap.world.vlm import Example, chat_prompt, evaluate_vlm, generate_vlm
 
 
 def by_objects(model, processor, world: Path, records, topics: tuple[str, ...]) -> Table:
@@ -107,10 +107,7 @@ def name_probe(model, processor, world: Path, records) -> str:
         for q, e in zip(r.questions, question_examples(world, [r]), strict=True):
             if q.topic != "left/right":
                 continue
-            content = [{"type": "image"}, {"type": "text", "text": e.question}]
-            text = processor.apply_chat_template(
-                [{"role": "user", "content": content}], add_generation_prompt=True
-            )
+            text = chat_prompt(processor, e.question)
             inputs = processor(images=[e.image], text=[text], return_tensors="pt")
             hidden = torch.stack(model(**inputs, output_hidden_states=True).hidden_states)[:, 0]
             ids = inputs["input_ids"][0].tolist()

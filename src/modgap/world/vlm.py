@@ -48,6 +48,7 @@ __all__ = [
     "evaluate_vlm",
     "generate_vlm",
     "lr_scale",
+    "chat_prompt",
 ]
 
 ASSISTANT = "<|assistant|>"
@@ -223,7 +224,8 @@ class VLMTrainArgs:
             raise ValueError(f"minutes, batch_size and lr must be positive, got {self}")
 
 
-def _prompt(processor: LlavaProcessor, question: str) -> str:
+def chat_prompt(processor: LlavaProcessor, question: str) -> str:
+    """The user turn asking ``question`` about one image, up to the assistant marker (greedy decoding)."""
     content = [{"type": "image"}, {"type": "text", "text": question}]
     return processor.apply_chat_template([{"role": "user", "content": content}], add_generation_prompt=True)
 
@@ -267,7 +269,7 @@ def _encode(processor: LlavaProcessor, examples: Sequence[Example], answers: boo
     if answers:
         texts = [_conversation(processor, e) for e in examples]
     else:
-        texts = [_prompt(processor, e.question) for e in examples]
+        texts = [chat_prompt(processor, e.question) for e in examples]
     batch = processor(images=[e.image for e in examples], text=texts, padding=True, return_tensors="pt")
     if answers:
         tok = processor.tokenizer
