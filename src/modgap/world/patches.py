@@ -20,7 +20,7 @@ from PIL import Image
 from transformers import LlavaForConditionalGeneration, LlavaProcessor
 
 from modgap.world.render import object_map
-from modgap.world.scene import COLOURS, SHAPES, SIGN, SIZES, Scene
+from modgap.world.scene import COLOURS, SHAPES, SIGN, SIZES, Scene, centre_cell
 from modgap.world.vlm import VLMTrainArgs, lr_scale
 
 __all__ = ["DEPTH_BINS", "patch_targets", "pretrain_vision", "target_names"]
@@ -55,8 +55,7 @@ def _labels(scene: Scene, index: int, grid: int) -> list[int]:
         (*SHAPES, SIGN).index(o.shape),
         list(SIZES).index(o.size),
         min(DEPTH_BINS - 1, int(o.depth * DEPTH_BINS)),
-        min(grid - 1, int(o.x * grid)),
-        min(grid - 1, int(o.y * grid)),
+        *centre_cell(o, grid),
     ]
 
 

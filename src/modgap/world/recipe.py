@@ -24,7 +24,7 @@ from modgap.world.dataset import WorldRecord, load_world
 from modgap.world.language import describe, phrase
 from modgap.world.patches import pretrain_vision
 from modgap.world.questions import Question, scene_questions
-from modgap.world.scene import Object, Scene
+from modgap.world.scene import Object, Scene, centre_cell
 from modgap.world.vlm import (
     Example,
     VLMConfig,
@@ -80,9 +80,9 @@ GRID = 8
 
 
 def grid_cell(o: Object) -> tuple[int, int]:
-    """The (column, row) of the :data:`GRID` cell that holds ``o``'s centre."""
-    column, row = (min(GRID - 1, int(v * GRID)) + 1 for v in (o.x, o.y))
-    return column, row
+    """The (column, row) of the :data:`GRID` cell holding ``o``'s centre, counted from 1 (as captions say)."""
+    column, row = centre_cell(o, GRID)
+    return column + 1, row + 1
 
 
 def grounded_caption(scene: Scene, rng: random.Random) -> str:

@@ -25,6 +25,7 @@ __all__ = [
     "SceneConfig",
     "sample_scene",
     "extent",
+    "centre_cell",
     "left_of",
     "right_of",
     "above",
@@ -206,6 +207,11 @@ def _place(rng: random.Random, cfg: SceneConfig, obj: Object, placed: list[Objec
 def _apart(obj: Object, x: float, y: float, other: Object, spacing: float) -> bool:
     factor = max(spacing, 1.0) if SIGN in (obj.shape, other.shape) else spacing
     return math.hypot(x - other.x, y - other.y) >= factor * (extent(obj) + extent(other))
+
+
+def centre_cell(o: Object, grid: int) -> tuple[int, int]:
+    """The 0-based (column, row) of the cell holding ``o``'s centre in a ``grid`` x ``grid`` raster."""
+    return min(grid - 1, int(o.x * grid)), min(grid - 1, int(o.y * grid))
 
 
 def left_of(a: Object, b: Object) -> bool:
