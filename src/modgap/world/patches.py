@@ -5,8 +5,9 @@ A Llava is normally built on a pretrained vision tower. The world VLM's tower st
 trained jointly on questions alone it learns to count and to name colours but never where a named object
 is (see the README). Labelling each patch with the object it shows (its colour, shape, size, depth and
 the patch-grid cell of its centre) and training the tower on that first makes every patch carry its
-object's attributes and place, so the language model can find an object by what it is and read where it
-is, as it would from a pretrained tower.
+object's attributes and place, as a pretrained tower's would. That lifts colour, size and depth; for
+relations the language model must also learn to tie a name to its place (grounded captions, in
+:mod:`modgap.world.recipe`).
 """
 
 from __future__ import annotations
@@ -33,8 +34,8 @@ COVER = 0.25
 
 
 def _classes(grid: int) -> dict[str, int]:
-    """Target name -> number of classes, background excluded (it is one more class, the last)."""
-    return {
+    """Target name -> number of classes, the last of them background."""
+    objects = {
         "colour": len(COLOURS),
         "shape": len(SHAPES) + 1,
         "size": len(SIZES),
@@ -42,6 +43,7 @@ def _classes(grid: int) -> dict[str, int]:
         "column": grid,
         "row": grid,
     }
+    return {name: n + 1 for name, n in objects.items()}
 
 
 def target_names() -> tuple[str, ...]:
@@ -64,7 +66,7 @@ def patch_targets(scene: Scene, grid: int) -> torch.Tensor:
     a patch showing no object (under :data:`COVER`) gets each target's background class."""
     side = PIXELS_PER_PATCH
     ids = np.asarray(object_map(scene, grid * side)).reshape(grid, side, grid, side).swapaxes(1, 2)
-    background = list(_classes(grid).values())
+    background = [n - 1 for n in _classes(grid).values()]
     out = []
     for cell in ids.reshape(grid * grid, side * side):
         counts = np.bincount(cell, minlength=len(scene.objects) + 1)
@@ -78,10 +80,6 @@ def _patch_features(model: LlavaForConditionalGeneration, pixels: torch.Tensor) 
     """The patch features Llava hands its projector (the layer and CLS handling of its config)."""
     hidden = model.model.vision_tower(pixels, output_hidden_states=True).hidden_states
     return hidden[model.config.vision_feature_layer][:, 1:]
-
-
-def _per_target(logits: torch.Tensor, sizes: list[int]) -> tuple[torch.Tensor, ...]:
-    return logits.split([n + 1 for n in sizes], dim=-1)
 
 
 def pretrain_vision(
@@ -105,7 +103,7 @@ def pretrain_vision(
     pixels, targets = _inputs(processor, images, scenes, grid)
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(args.seed)
-        head = torch.nn.Linear(vision.hidden_size, sum(sizes) + len(sizes)).to(device)
+        head = torch.nn.Linear(vision.hidden_size, sum(sizes)).to(device)
     opt = torch.optim.AdamW(
         [*tower.parameters(), *head.parameters()], args.lr, weight_decay=args.weight_decay
     )
@@ -122,7 +120,7 @@ def pretrain_vision(
         truth = targets[idx].to(device)
         loss = sum(
             torch.nn.functional.cross_entropy(part.flatten(0, 1).float(), truth[..., k].flatten())
-            for k, part in enumerate(_per_target(logits, sizes))
+            for k, part in enumerate(logits.split(sizes, dim=-1))
         )
         opt.zero_grad(set_to_none=True)
         loss.backward()
@@ -160,6 +158,6 @@ def _accuracy(
     model.eval()
     with autocast:
         logits = head(_patch_features(model, pixels.to(device)))
-    shown = truth[..., 0] != sizes[0]
-    right = [(part.argmax(-1) == truth[..., k])[shown] for k, part in enumerate(_per_target(logits, sizes))]
+    shown = truth[..., 0] != sizes[0] - 1
+    right = [(part.argmax(-1) == truth[..., k])[shown] for k, part in enumerate(logits.split(sizes, dim=-1))]
     return {name: r.float().mean().item() for name, r in zip(target_names(), right, strict=True)}

@@ -107,6 +107,8 @@ def grounding_examples(
     world: Path, records: Sequence[WorldRecord], per_scene: int, seed: int = 0
 ) -> list[Example]:
     """``per_scene`` :data:`LOCATE` prompts per scene, each with a freshly drawn :func:`grounded_caption`."""
+    if per_scene < 0:
+        raise ValueError(f"grounding must be >= 0 grounded captions per scene, got {per_scene}")
     out = []
     for r in records:
         image = scene_image(world, r)
@@ -197,8 +199,6 @@ def train_world_vlm(
     if len(records) <= held_out:
         raise ValueError(f"{world} has {len(records)} scenes; need more than held_out={held_out}")
     train_records, test_records = records[:-held_out], records[-held_out:]
-    if grounding < 0:
-        raise ValueError(f"grounding must be >= 0 grounded captions per scene, got {grounding}")
     train = dialogue_examples(world, train_records, draws, args.seed, per_kind)
     train += grounding_examples(world, train_records, grounding, args.seed)
     if captions:
