@@ -15,7 +15,7 @@ from typing import Any
 import torch
 from PIL import Image
 
-__all__ = ["MCQuestion", "rank_options"]
+__all__ = ["MCQuestion", "chat_prompt", "rank_options"]
 
 
 @dataclass(frozen=True)
@@ -33,9 +33,10 @@ class MCQuestion:
             )
 
 
-def _prompt(processor: Any, q: MCQuestion) -> str:
-    content: list[dict[str, str]] = [{"type": "image"}] if q.image is not None else []
-    content.append({"type": "text", "text": q.question})
+def chat_prompt(processor: Any, question: str, image: bool = True) -> str:
+    """The user turn asking ``question`` (about one image, with ``image``), up to the assistant's reply:
+    what a chat model is given before it answers or an option is scored."""
+    content = [{"type": "image"}] * image + [{"type": "text", "text": question}]
     return processor.apply_chat_template([{"role": "user", "content": content}], add_generation_prompt=True)
 
 
@@ -45,7 +46,7 @@ def _encode(
     """Left-padded prompt + option for every pair, and the mask of the option's tokens."""
     tokenizer = getattr(processor, "tokenizer", processor)
     tokenizer.padding_side = "left"
-    texts = [_prompt(processor, q) + option for q, option in pairs]
+    texts = [chat_prompt(processor, q.question, q.image is not None) + option for q, option in pairs]
     images = [q.image for q, _ in pairs if q.image is not None]
     kwargs = {"images": images} if images else {}
     batch = dict(processor(text=texts, padding=True, return_tensors="pt", add_special_tokens=False, **kwargs))

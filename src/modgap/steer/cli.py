@@ -136,6 +136,7 @@ def steer_apply(
     """Generate with and without the vector, side by side."""
     from PIL import Image
 
+    from modgap.models.scoring import chat_prompt
     from modgap.steer import SteeringVector, steer
 
     try:
@@ -143,9 +144,7 @@ def steer_apply(
         v = SteeringVector.load(vector)
         spec = v.spec(layer, alpha, positions, decode)
         processor = loaded.processor or loaded.tokenizer
-        content = [{"type": "image"}] if image else []
-        messages = [{"role": "user", "content": [*content, {"type": "text", "text": prompt}]}]
-        text = processor.apply_chat_template(messages, add_generation_prompt=True)
+        text = chat_prompt(processor, prompt, image=bool(image))
         kwargs = {"images": [Image.open(image).convert("RGB")]} if image else {}
         batch = processor(text=[text], return_tensors="pt", add_special_tokens=False, **kwargs).to(
             loaded.model.device

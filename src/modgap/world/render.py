@@ -72,9 +72,17 @@ def _font(px: int) -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(_font_file(), px)
 
 
-def _draw_body(draw: ImageDraw.ImageDraw, obj: Object, r: float, fill: Any, edge: Any, line: int) -> None:
-    """The object's outline filled (a sign's board without its word), centred at its place on ``draw``."""
-    cx, cy = obj.x * draw.im.size[0], obj.y * draw.im.size[1]
+def _draw_body(
+    draw: ImageDraw.ImageDraw,
+    centre: tuple[float, float],
+    obj: Object,
+    r: float,
+    fill: Any,
+    edge: Any,
+    line: int,
+) -> None:
+    """The object's outline filled (a sign's board without its word), centred at ``centre`` in pixels."""
+    cx, cy = centre
     if obj.shape == SIGN:
         hw, hh = r * SIGN_ASPECT, r * SIGN_HEIGHT
         box = (cx - hw, cy - hh, cx + hw, cy + hh)
@@ -85,9 +93,9 @@ def _draw_body(draw: ImageDraw.ImageDraw, obj: Object, r: float, fill: Any, edge
         draw.polygon(SHAPE_POINTS[obj.shape](cx, cy, r), fill=fill, outline=edge, width=line)
 
 
-def _draw_word(draw: ImageDraw.ImageDraw, obj: Object, r: float) -> None:
+def _draw_word(draw: ImageDraw.ImageDraw, centre: tuple[float, float], obj: Object, r: float) -> None:
     fill = object_colour(obj)
-    cx, cy = obj.x * draw.im.size[0], obj.y * draw.im.size[1]
+    cx, cy = centre
     hw, hh = r * SIGN_ASPECT, r * SIGN_HEIGHT
     assert obj.text is not None  # Object guarantees signs carry a word
     light = sum(w * c for w, c in zip((0.299, 0.587, 0.114), fill, strict=True)) > 150
@@ -109,10 +117,10 @@ def render_scene(scene: Scene, size: int | None = None) -> Image.Image:
     side = min(big_w, big_h)
     line = max(1, round(side / 96))
     for obj in sorted(scene.objects, key=lambda o: -o.depth):
-        r, fill = radius(obj) * side, object_colour(obj)
-        _draw_body(draw, obj, r, fill, tuple(round(c * OUTLINE) for c in fill), line)
+        r, fill, centre = radius(obj) * side, object_colour(obj), (obj.x * big_w, obj.y * big_h)
+        _draw_body(draw, centre, obj, r, fill, tuple(round(c * OUTLINE) for c in fill), line)
         if obj.shape == SIGN:
-            _draw_word(draw, obj, r)
+            _draw_word(draw, centre, obj, r)
     return image.reduce(SUPERSAMPLE)  # box-average each block: anti-aliased edges, no ringing
 
 
@@ -122,5 +130,5 @@ def object_map(scene: Scene, size: int) -> Image.Image:
     image = Image.new("L", (size, size), 0)
     draw = ImageDraw.Draw(image)
     for i, obj in sorted(enumerate(scene.objects), key=lambda io: -io[1].depth):
-        _draw_body(draw, obj, radius(obj) * size, i + 1, i + 1, 1)
+        _draw_body(draw, (obj.x * size, obj.y * size), obj, radius(obj) * size, i + 1, i + 1, 1)
     return image

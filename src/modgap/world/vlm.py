@@ -35,7 +35,7 @@ from transformers import (
     PreTrainedTokenizerFast,
 )
 
-from modgap.models.scoring import MCQuestion, rank_options
+from modgap.models.scoring import MCQuestion, chat_prompt, rank_options
 from modgap.world.checkpoint import CHECKPOINT, load_checkpoint, save_checkpoint
 
 __all__ = [
@@ -222,12 +222,6 @@ class VLMTrainArgs:
             raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, got {self.precision!r}")
         if self.minutes <= 0 or self.batch_size < 1 or self.lr <= 0:
             raise ValueError(f"minutes, batch_size and lr must be positive, got {self}")
-
-
-def chat_prompt(processor: LlavaProcessor, question: str) -> str:
-    """The user turn asking ``question`` about one image, up to the assistant marker (greedy decoding)."""
-    content = [{"type": "image"}, {"type": "text", "text": question}]
-    return processor.apply_chat_template([{"role": "user", "content": content}], add_generation_prompt=True)
 
 
 def _conversation(processor: LlavaProcessor, example: Example) -> str:
