@@ -52,10 +52,10 @@ def by_objects(model, processor, world: Path, records, topics: tuple[str, ...]) 
     return table
 
 
-def _placed(scene, part: str) -> tuple[tuple[int, int], tuple[int, int]] | None:
+def _placed(scene, attr: dict[str, str], part: str) -> tuple[tuple[int, int], tuple[int, int]] | None:
     """For a grounded caption's part ("the red circle 3 5") whose name picks out one object, that
-    object's cell and the cell the part gives; None if malformed or the name matches none or several."""
-    attr = {getattr(o, a): a for o in scene.objects for a in ("size", "colour", "shape")}
+    object's cell and the cell the part gives; None if malformed or the name matches none or several.
+    ``attr`` maps each attribute value the scene shows to its attribute."""
     found = re.fullmatch(r"the ([a-z ]+) (\d+) (\d+)", part.strip())
     if found is None or not all(w in attr for w in found[1].split()):
         return None
@@ -72,9 +72,10 @@ def grounding(model, processor, world: Path, records) -> str:
     ]
     hits, named = defaultdict(int), 0
     for r, s in zip(records, said, strict=True):
+        attr = {getattr(o, a): a for o in r.scene.objects for a in ("size", "colour", "shape")}
         for part in s.split(","):
             named += 1
-            if placed := _placed(r.scene, part):
+            if placed := _placed(r.scene, attr, part):
                 (column, row), (said_column, said_row) = placed
                 hits["column"] += column == said_column
                 hits["row"] += row == said_row
