@@ -34,6 +34,7 @@ def main() -> None:
     p.add_argument("--draws", type=int, default=4, help="conversations per scene per epoch")
     p.add_argument("--per-kind", type=int, default=1, help="questions per kind in fresh conversations")
     p.add_argument("--grounding", type=int, default=2, help="grounded captions per scene per epoch")
+    p.add_argument("--halves", type=int, default=1, help="half questions per axis in fresh conversations")
     p.add_argument("--vision-minutes", type=float, help="of --minutes: vision pretraining [15%%]")
     p.add_argument(
         "--freeze-vision",
@@ -85,6 +86,7 @@ def main() -> None:
         draws=a.draws,
         per_kind=a.per_kind,
         grounding=a.grounding,
+        halves=a.halves,
         vision_minutes=a.vision_minutes,
         freeze_vision=a.freeze_vision,
         device=a.device,

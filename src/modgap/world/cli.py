@@ -76,6 +76,13 @@ def world_train_vlm(
         int,
         typer.Option(help='Grounded captions per training scene per epoch ("the red circle 3 5"); 0: none.'),
     ] = 2,
+    halves: Annotated[
+        int,
+        typer.Option(
+            help='Training-only "where is the X in the image: left or right?" questions per axis in '
+            "each fresh conversation; 0: none."
+        ),
+    ] = 1,
     vision_minutes: Annotated[
         float | None,
         typer.Option(help="Of --minutes: pretrain the vision tower on patch labels first (15% if unset)."),
@@ -134,6 +141,7 @@ def world_train_vlm(
                 draws=draws,
                 per_kind=per_kind,
                 grounding=grounding,
+                halves=halves,
                 vision_minutes=vision_minutes,
                 freeze_vision=freeze_vision,
                 on_eval=on_eval,
