@@ -44,6 +44,8 @@ def test_objects_on_the_middle_line_are_not_asked_about():
     asked = sorted((ASKED.fullmatch(q)[1].split()[-1], ASKED.fullmatch(q)[2], a) for q, a in turns)
     assert asked == [("circle", "above", "above"), ("square", "left", "right")]
     assert half_turns(scene, random.Random(0), per_axis=0) == []
+    with pytest.raises(ValueError, match="halves must be >= 0 questions per axis, got -1"):
+        half_turns(scene, random.Random(0), per_axis=-1)
 
 
 def test_fresh_conversations_carry_the_half_questions(tmp_path):

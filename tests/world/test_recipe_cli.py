@@ -48,7 +48,7 @@ def test_generate_then_a_short_training_run_through_the_cli(tmp_path):
     assert (zoo / "model.safetensors").is_file() and (zoo / "chance.json").is_file()
     assert json.loads((zoo / "checkpoint" / "trainer_state.json").read_text())["step"] == metrics["steps"]
     recipe = json.loads((zoo / "recipe.json").read_text())  # the default recipe: grounded, tower pretrained
-    assert recipe["grounding"] == 2 and recipe["freeze_vision"]
+    assert recipe["grounding"] == 2 and recipe["halves"] == 1 and recipe["freeze_vision"]
     assert recipe["vision_minutes"] == pytest.approx(0.03)
 
     result = runner.invoke(app, [*args, "--held-out", "20", "--eval-every", "1000", "--resume"])

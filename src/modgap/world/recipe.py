@@ -141,6 +141,8 @@ def half_turns(scene: Scene, rng: random.Random, per_axis: int = 1) -> list[tupl
     relations and grounded captions, a model whose left/right was at chance stayed there (50.3%); with
     half questions added it reached 74.7%.
     """
+    if per_axis < 0:
+        raise ValueError(f"halves must be >= 0 questions per axis, got {per_axis}")
     out = []
     for coordinate, (first, second) in HALVES.items():
         order = rng.sample(range(len(scene.objects)), len(scene.objects))
@@ -166,8 +168,6 @@ def dialogue_examples(
     ``halves`` :func:`half_turns` per axis."""
     if draws < 1 or per_kind < 1:
         raise ValueError(f"draws and per_kind must be >= 1, got draws={draws}, per_kind={per_kind}")
-    if halves < 0:
-        raise ValueError(f"halves must be >= 0 questions per axis, got {halves}")
     out = []
     for r in records:
         image = scene_image(world, r)
