@@ -145,13 +145,13 @@ def half_turns(scene: Scene, rng: random.Random, per_axis: int = 1) -> list[tupl
         raise ValueError(f"halves must be >= 0 questions per axis, got {per_axis}")
     out = []
     for coordinate, (first, second) in HALVES.items():
-        order = rng.sample(range(len(scene.objects)), len(scene.objects))
-        far = (i for i in order if abs(getattr(scene.objects[i], coordinate) - 0.5) > HALF_MARGIN)
+        where = [getattr(o, coordinate) for o in scene.objects]
+        order = rng.sample(range(len(where)), len(where))
+        far = (i for i in order if abs(where[i] - 0.5) > HALF_MARGIN)
         named = ((i, a) for i in far if (a := describe(scene, i, rng)))
         for i, a in islice(named, per_axis):
             question = f"Where is the {phrase(a)} in the image: {first} or {second}?"
-            first_half = getattr(scene.objects[i], coordinate) < 0.5
-            out.append((_asked(question, (first, second)), first if first_half else second))
+            out.append((_asked(question, (first, second)), first if where[i] < 0.5 else second))
     return out
 
 
