@@ -113,18 +113,18 @@ def test_accuracy_csv_puts_both_models_side_by_side(report):
 def test_gaps_csv_has_the_paired_gap_its_interval_and_mcnemar(report):
     _, out, _ = report
     gaps = rows(out / "gaps.csv")
-    best = {
+    headline = {
         r["model"]: r
         for r in gaps
-        if (r["scope"], r["comparison"], r["representation"]) == ("task", "modality", "best")
+        if (r["scope"], r["comparison"], r["representation"]) == ("task", "modality", "first")
     }
     # pairs: 0-9 and 11 (10 errored on latex); latex alone right on 0-4, the image alone on 8, 9 and 11
-    a = best["smollm2"]
+    a = headline["smollm2"]
     assert (a["chosen"], a["n"], a["wins"], a["losses"]) == ("latex", "11", "5", "3")
     assert float(a["gap"]) == pytest.approx(2 / 11, abs=1e-6)  # rounded to 6 places
     assert float(a["p_value"]) == pytest.approx(1 - 70 / 256)  # exact binomial: all but 4 of 8
     assert float(a["gap_ci_low"]) <= float(a["gap"]) <= float(a["gap_ci_high"])
-    b = best["openai:gpt-4o"]
+    b = headline["openai:gpt-4o"]
     assert float(b["gap"]) == pytest.approx(0.0) and float(b["p_value"]) == pytest.approx(1.0)
     eta = [r for r in gaps if r["comparison"] == "strategy" and r["scope"] == "task"]
     assert [(r["model"], r["strategy"], float(r["gap"])) for r in eta] == [
@@ -142,7 +142,7 @@ def test_every_output_is_written_and_mentions_both_models(report):
     assert "smollm2" in html and "openai:gpt-4o" in html and "data:image/png;base64," in html
     md = (out / "report.md").read_text()
     assert "| math_parity | direct | latex | 72.7 [43.4, 90.3] (n=11) | 60.0 [31.3, 83.2] (n=10) |" in md
-    assert json.loads((out / "report.json").read_text())["version"] == 1
+    assert json.loads((out / "report.json").read_text())["version"] == 2
     assert summary.report == out / "report.md"
     assert [row[:2] for row in summary.table.rows] == [["smollm2", "direct"], ["openai:gpt-4o", "direct"]]
 
@@ -181,3 +181,52 @@ def test_rows_only_one_model_has_keep_the_task_order(tmp_path):
     assert by_task.index("| math_convexity | direct | latex | — | 100.0") < by_task.index(
         "| math_parity | direct"
     )
+
+
+FIRST = (
+    "Headline gap: text − image, the text being each task's first registered text form among those answered"
+)
+
+
+def test_the_report_says_how_the_headline_text_form_was_picked(report):
+    _, out, summary = report
+    md = (out / "report.md").read_text()
+    headline, domains = md.index("## Modality gap, all tasks"), md.index("## Text vs image by domain")
+    assert headline < md.index("| smollm2 | direct | 72.7 | 54.5 |") < md.index(FIRST) < domains
+    blob = json.loads((out / "report.json").read_text())
+    assert blob["text_form"] == "first" and blob["headline"].startswith(FIRST)
+    assert summary.table.footnote == blob["headline"]
+    html = (out / "index.html").read_text()  # after the headline table there too (escaped: task&#39;s)
+    assert (
+        html.index("<h2>Modality gap, all tasks</h2>")
+        < html.index("first registered text form among")
+        < html.index("<h2>Text vs image by domain")
+    )
+
+
+def test_a_text_only_run_draws_no_figure_and_the_report_says_why(tmp_path):
+    paired = write_run(tmp_path / "paired", "gpt-4o", parity(8, 5))
+    text_only = [record(i, rep, i < 5) for i in range(10) for rep in ("latex", "code")]
+    text_only = write_run(tmp_path / "text", "smollm2", text_only)
+    why = (
+        "no image answers in these runs: the modality gap needs text and image records of the same instances."
+    )
+    out = tmp_path / "out"
+
+    write_report([paired, text_only], out, n_boot=20)  # one model has pairs: figures, and a note
+    md = (out / "report.md").read_text()
+    assert (out / "figures" / "gaps.png").is_file() and "![gaps](figures/gaps.png)" in md
+    assert f"- **smollm2**: {why}" in md and "not drawn" not in md
+
+    summary = write_report([text_only], out, n_boot=20)  # into the same folder: the old figures go
+    assert not list((out / "figures").glob("*.png"))
+    md, html = (out / "report.md").read_text(), (out / "index.html").read_text()
+    cannot = md[md.index("## What these runs cannot compare") :].split("\n## ")[0]
+    assert f"- **smollm2**: {why}" in cannot
+    assert (
+        "- **figures/domains.png, figures/gaps.png**: not drawn, as no model has a text − image gap" in cannot
+    )
+    assert "![" not in md and "## Modality gap" not in md and "Text vs image" not in md  # no empty frames
+    assert f"<li><strong>smollm2</strong>: {why}</li>" in html and "<img" not in html
+    assert json.loads((out / "report.json").read_text())["models"][0]["no_gap"] == why[:-1]
+    assert summary.table.title == "Accuracy, all tasks (no text and image pairs)"

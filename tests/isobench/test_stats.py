@@ -1,8 +1,12 @@
 import math
+import random
+from statistics import mean
 
 import pytest
 
 from modgap.isobench import Accuracy, Outcome, analyse, compare_paired, mcnemar_p, wilson_ci
+from modgap.isobench.stats import picks_form
+from modgap.isobench.task import TASKS
 
 
 def results(task: str, rep: str, right: list[int], n: int, strategy: str = "direct", domain: str = "math"):
@@ -112,9 +116,9 @@ def test_accuracy_rows_by_task_domain_and_kind(analysis):
     assert reps == ["latex", "code", "image"]
 
 
-def test_modality_gap_uses_each_tasks_best_text_form(analysis):
+def test_headline_gap_uses_each_tasks_first_text_form_and_every_form_has_its_own_gap(analysis):
     gaps = analysis.comparisons
-    parity = one(gaps, scope="task", name="math_parity", comparison="modality", representation="best")
+    parity = one(gaps, scope="task", name="math_parity", comparison="modality", representation="first")
     assert parity.chosen == "latex"
     assert (parity.this.value, parity.base.value) == (0.8, 0.5)
     assert parity.paired.diff == pytest.approx(0.3)
@@ -122,14 +126,15 @@ def test_modality_gap_uses_each_tasks_best_text_form(analysis):
     assert parity.paired.ci[0] <= 0.3 <= parity.paired.ci[1]
     code = one(gaps, scope="task", name="math_parity", comparison="modality", representation="code")
     assert code.paired.diff == pytest.approx(0.1)
-    # math: parity's latex (8/10) and convexity's code (3/4) pooled against the image (5/10 + 1/4)
-    math_gap = one(gaps, scope="domain", name="math", comparison="modality", representation="best")
-    assert math_gap.chosen == "math_convexity:code, math_parity:latex"
-    assert (math_gap.this.correct, math_gap.base.correct, math_gap.paired.n) == (11, 6, 14)
-    assert math_gap.paired.diff == pytest.approx(5 / 14)
-    # a tie (edges and adjacency both 1/2) goes to the first registered form
-    assert one(gaps, scope="task", name="graph_maxflow", representation="best").chosen == "adjacency"
+    # math: latex for both tasks, though convexity's code did better (3/4 vs 2/4): parity's latex (8/10)
+    # and convexity's latex (2/4) pooled against the image (5/10 + 1/4)
+    math_gap = one(gaps, scope="domain", name="math", comparison="modality", representation="first")
+    assert math_gap.chosen == "math_convexity:latex, math_parity:latex"
+    assert (math_gap.this.correct, math_gap.base.correct, math_gap.paired.n) == (10, 6, 14)
+    assert math_gap.paired.diff == pytest.approx(4 / 14)
+    assert one(gaps, scope="task", name="graph_maxflow", representation="first").chosen == "adjacency"
     assert [g.name for g in analysis.gaps("all")] == ["all"]
+    assert analysis.no_gap is None
 
 
 def test_image_side_strategies_against_image_direct(analysis):
@@ -153,3 +158,82 @@ def test_chance_is_the_mean_of_one_over_the_choices(analysis):
     assert analysis.chance[("task", "math_convexity")] == (pytest.approx(1 / 3), 4)
     free = analyse([Outcome("x", "physics", "science", "image", "direct", True, "3")])
     assert free.chance[("task", "physics")] == (0.0, 1)
+
+
+def null_outcomes(seed: int, n: int = 100, task: str = "graph_connectivity", p: float = 0.6) -> list[Outcome]:
+    """No modality gap: each text form and the image right with probability ``p``, independently."""
+    rng = random.Random(seed)
+    reps = (*TASKS[task].text_representations, "image")
+    return [
+        Outcome(f"{task}-{i}", task, "graph", rep, "direct", rng.random() < p, "yes", None, ("yes", "no"))
+        for i in range(n)
+        for rep in reps
+    ]
+
+
+def test_under_no_true_gap_the_headline_is_unbiased_where_the_best_of_forms_was_not():
+    forms = TASKS["graph_connectivity"].text_representations  # adjacency, edges, story
+    old, new = [], []
+    for seed in range(50):
+        a = analyse(null_outcomes(seed), n_boot=10, seed=seed)
+        per_form = [
+            c
+            for c in a.comparisons
+            if (c.scope, c.comparison) == ("task", "modality") and c.representation in forms
+        ]
+        # the old headline: the most accurate text form, picked on the very answers it is scored on
+        old.append(max(c.this.value for c in per_form) - per_form[0].base.value)
+        (headline,) = a.gaps("task")
+        assert headline.chosen == "adjacency" and headline.paired.n == 100
+        new.append(headline.paired.diff)
+    assert mean(old) == pytest.approx(0.0442)  # +4.4 points of gap that is not there
+    assert mean(new) == pytest.approx(0.011)  # within its standard error (0.009) of 0
+    assert abs(mean(new)) < 0.02 and mean(old) > mean(new) + 0.025
+
+
+def test_best_split_picks_the_form_on_one_half_and_measures_the_gap_on_the_other():
+    ids = [f"math_parity-{i}" for i in range(40)]
+    picking = {i for i in ids if picks_form("math_parity", i, seed=7)}
+    assert 10 < len(picking) < 30  # a half, give or take
+
+    def side(rep: str, right: set[str]) -> list[Outcome]:
+        return [Outcome(i, "math_parity", "math", rep, "direct", i in right, "even") for i in ids]
+
+    # code is right exactly on the picking half, latex on the other: code wins the pick and scores 0
+    # where the gap is measured (the image is always wrong), though both forms are right half the time
+    rs = side("latex", set(ids) - picking) + side("code", picking) + side("image", set())
+    a = analyse(rs, n_boot=50, seed=7, text_form="best-split")
+    (headline,) = a.gaps("task")
+    assert (headline.representation, headline.chosen) == ("best-split", "code")
+    assert headline.paired.n == 40 - len(picking) and headline.paired.diff == 0
+    code = one(a.comparisons, scope="task", comparison="modality", representation="code")
+    assert code.paired.n == 40 and code.paired.diff == pytest.approx(len(picking) / 40)
+    first = one(analyse(rs, n_boot=50).gaps("task"), representation="first")
+    assert (first.chosen, first.paired.n) == ("latex", 40)
+    lone = side("latex", set(ids))[:1] + side("image", set())[:1]  # one instance cannot be split
+    assert "too few instances for best-split" in analyse(lone, n_boot=10, text_form="best-split").no_gap
+
+
+@pytest.mark.parametrize(
+    ("outcomes", "why"),
+    [
+        (results("math_parity", "latex", [0], 4), "no image answers in these runs: the modality gap needs"),
+        (results("math_parity", "image", [0], 4), "no text answers in these runs"),
+        (
+            results("math_parity", "latex", [0], 2) + results("math_parity", "image", [0], 4)[2:],
+            "no instance has both a text and an image answer under the same strategy",
+        ),
+        (
+            [Outcome("a", "math_parity", "math", "image", "direct", False, None, "Timeout")],
+            "every record is an error",
+        ),
+    ],
+)
+def test_an_analysis_without_a_gap_says_why(outcomes, why):
+    a = analyse(outcomes, n_boot=10)
+    assert not a.gaps("task", "domain", "all") and why in a.no_gap
+
+
+def test_an_unknown_text_form_is_refused_with_the_choices():
+    with pytest.raises(ValueError, match="unknown text form 'best'; choose one of: first, best-split"):
+        analyse(results("math_parity", "latex", [0], 2), text_form="best")

@@ -1,4 +1,8 @@
-"""The report's figures: text vs image per domain (as in the IsoBench paper) and the gap per task."""
+"""The report's figures: text vs image per domain (as in the IsoBench paper) and the gap per task.
+
+Each draws the headline gaps (:meth:`Analysis.gaps`); with none to draw it returns None rather than an
+empty frame, and the report says why (:attr:`Analysis.no_gap`).
+"""
 
 from __future__ import annotations
 
@@ -32,8 +36,17 @@ def _gaps(analyses: dict[str, Analysis], scope: str) -> list[tuple[str, Comparis
 
 
 def _names(gaps: list[tuple[str, Comparison]], attr: str) -> list[str]:
-    models = dict.fromkeys(m for m, _ in gaps)
-    return merge_orders([getattr(c, attr) for m2, c in gaps if m2 == m] for m in models) or [""]
+    return merge_orders([getattr(c, attr) for m2, c in gaps if m2 == m] for m in _models(gaps))
+
+
+def _models(gaps: list[tuple[str, Comparison]]) -> list[str]:
+    """The models with something to draw, in report order."""
+    return list(dict.fromkeys(m for m, _ in gaps))
+
+
+def _text_label(analyses: dict[str, Analysis]) -> str:
+    rules = dict.fromkeys(a.text_form for a in analyses.values())
+    return f"text ({', '.join(rules)} form)"
 
 
 def _err(value: float, ci: tuple[float, float]) -> list[list[float]]:
@@ -41,30 +54,30 @@ def _err(value: float, ci: tuple[float, float]) -> list[list[float]]:
     return [[100 * (value - ci[0])], [100 * (ci[1] - value)]]
 
 
-def _png(fig: Figure, axes: Any, empty: bool) -> bytes:
-    """One legend for all panels (or a note that there is nothing to plot), laid out, as PNG bytes."""
+def _png(fig: Figure, axes: Any) -> bytes:
+    """One legend for all panels, laid out, as PNG bytes."""
     handles = {label: h for ax in axes.flat for h, label in zip(*ax.get_legend_handles_labels(), strict=True)}
-    if empty:
-        axes.flat[0].text(
-            0.5, 0.5, "no paired text and image answers", ha="center", transform=axes.flat[0].transAxes
-        )
-    else:
-        axes.flat[0].legend(handles.values(), handles.keys(), fontsize=8)
-    if not empty:
-        fig.tight_layout()
+    axes.flat[0].legend(handles.values(), handles.keys(), fontsize=8)
+    fig.tight_layout()
     return png_bytes(figure_image(fig))
 
 
-def domains_png(analyses: dict[str, Analysis]) -> bytes:
-    """Per domain (columns) and strategy (rows): best text vs image bars for each model, Wilson CIs."""
-    gaps, models = _gaps(analyses, "domain"), list(analyses)
+def domains_png(analyses: dict[str, Analysis]) -> bytes | None:
+    """Per domain (columns) and strategy (rows): headline text vs image bars for each model, Wilson CIs.
+
+    None when no model has a headline gap to draw.
+    """
+    gaps = _gaps(analyses, "domain")
+    if not gaps:
+        return None
+    models, text = _models(gaps), _text_label(analyses)
     strategies, domains = _names(gaps, "strategy"), _names(gaps, "name")
     with figure(1.0 + len(domains) * (0.8 + 0.7 * len(models)), 0.4 + 2.8 * len(strategies)) as fig:
         axes = fig.subplots(len(strategies), len(domains), squeeze=False, sharey=True)
         for m, c in gaps:
             ax = axes[strategies.index(c.strategy), domains.index(c.name)]
             for dx, acc, color, label in (
-                (-0.2, c.this, "#4c72b0", "best text"),
+                (-0.2, c.this, "#4c72b0", text),
                 (0.2, c.base, "#dd8452", "image"),
             ):
                 x = models.index(m) + dx
@@ -76,12 +89,18 @@ def domains_png(analyses: dict[str, Analysis]) -> bytes:
             ax.set_xticklabels(models, rotation=20, ha="right", fontsize=8)
         for row in axes:
             row[0].set_ylabel("accuracy (%)")
-        return _png(fig, axes, not gaps)
+        return _png(fig, axes)
 
 
-def gaps_png(analyses: dict[str, Analysis]) -> bytes:
-    """Per task: best text − image for each model with its paired bootstrap CI, one panel per strategy."""
-    gaps, models = _gaps(analyses, "task"), list(analyses)
+def gaps_png(analyses: dict[str, Analysis]) -> bytes | None:
+    """Per task: headline text − image for each model with its paired bootstrap CI, a panel per strategy.
+
+    None when no model has a headline gap to draw.
+    """
+    gaps = _gaps(analyses, "task")
+    if not gaps:
+        return None
+    models, ylabel = _models(gaps), f"{_text_label(analyses)} − image (points)"
     strategies, tasks = _names(gaps, "strategy"), _names(gaps, "name")
     with figure(2.0 + len(tasks) * (0.5 + 0.15 * len(models)), 0.6 + 3.0 * len(strategies)) as fig:
         axes = fig.subplots(len(strategies), 1, squeeze=False)
@@ -94,6 +113,6 @@ def gaps_png(analyses: dict[str, Analysis]) -> bytes:
             ax.errorbar(x, 100 * c.paired.diff, yerr=err, fmt="o", color=f"C{i}", capsize=3, label=m)
         for s, ax in zip(strategies, axes.flat, strict=True):
             ax.axhline(0, color="#888888", lw=0.8)
-            ax.set(title=s, xticks=range(len(tasks)), ylabel="best text − image (points)")
+            ax.set(title=s, xticks=range(len(tasks)), ylabel=ylabel)
             ax.set_xticklabels(tasks, rotation=30, ha="right", fontsize=8)
-        return _png(fig, axes, not gaps)
+        return _png(fig, axes)

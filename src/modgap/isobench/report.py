@@ -2,6 +2,9 @@
 
 Reads what the runner wrote (``config.json`` + ``results.jsonl`` per run), computes the numbers in
 :mod:`modgap.isobench.stats` for each model and puts the models side by side. It never calls a model.
+The headline gap's text form is fixed before the answers are seen (or picked on a disjoint half of
+them), and the report says so; a comparison the runs cannot support is named, with the reason, rather
+than drawn as an empty figure or table.
 The same runs and seed give byte-identical CSV, JSON, Markdown and PNGs: rows follow a fixed order,
 bootstraps are seeded and figures carry no timestamps.
 """
@@ -21,14 +24,14 @@ import jinja2
 
 from modgap.isobench.figures import domains_png, gaps_png, merge_orders
 from modgap.isobench.results import CONFIG, RESULTS, read_results
-from modgap.isobench.stats import Accuracy, Analysis, Comparison, Outcome, analyse
+from modgap.isobench.stats import Accuracy, Analysis, Comparison, Outcome, analyse, text_form_definition
 
 __all__ = ["Run", "ReportSummary", "Table", "load_run", "write_report"]
 
 _COPIED = ("instance_id", "task", "domain", "representation", "strategy")
 _FIELDS = ("key", *_COPIED, "correct")
-VERSION = 1
-"""Version of ``report.json``'s layout."""
+VERSION = 2
+"""Version of ``report.json``'s layout (2: the headline rows are named by their text-form rule)."""
 
 
 @dataclass(frozen=True)
@@ -92,22 +95,21 @@ def _labels(runs: Sequence[Run]) -> list[str]:
 
 @dataclass(frozen=True)
 class Table:
-    """A titled table of display strings."""
+    """A titled table of display strings, with a note above it and a footnote under it."""
 
     title: str
     columns: list[str]
     rows: list[list[str]]
     note: str = ""
+    footnote: str = ""
 
     def to_markdown(self) -> str:
         def line(cells: list[str]) -> str:
             return "| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |"
 
         head = [f"## {self.title}", "", *([self.note, ""] if self.note else [])]
-        return (
-            "\n".join([*head, line(self.columns), "|" + "---|" * len(self.columns), *map(line, self.rows)])
-            + "\n"
-        )
+        body = [line(self.columns), "|" + "---|" * len(self.columns), *map(line, self.rows)]
+        return "\n".join([*head, *body, *(["", self.footnote] if self.footnote else [])]) + "\n"
 
 
 def _pct(x: float, sign: bool = False) -> str:
@@ -132,8 +134,8 @@ def _side_by_side(title: str, keys: list[str], cells: dict[str, dict[tuple, str]
     )
 
 
-def _domain_tables(analyses: dict[str, Analysis]) -> list[Table]:
-    """The IsoBench paper's Table 1: per domain, best text vs image and the gap, one row per model."""
+def _domain_tables(analyses: dict[str, Analysis], definition: str) -> list[Table]:
+    """The IsoBench paper's Table 1: per domain, headline text vs image and the gap, one row per model."""
     gaps = {m: a.gaps("domain", "all") for m, a in analyses.items()}
     tables = []
     for strategy in merge_orders([c.strategy for c in cs] for cs in gaps.values()):
@@ -153,9 +155,7 @@ def _domain_tables(analyses: dict[str, Analysis]) -> list[Table]:
             ]
             rows.append([m, *(x for cell in cells for x in cell)])
         columns = ["model", *(f"{n} {side}" for n in names for side in ("text", "image", "gap"))]
-        note = (
-            "Each task's best text form vs the image on the instances answered in both; * McNemar p < 0.05."
-        )
+        note = f"{definition} * McNemar p < 0.05."
         tables.append(Table(f"Text vs image by domain: {strategy} (%)", columns, rows, note))
     return tables
 
@@ -171,15 +171,19 @@ def _accuracy_table(analyses: dict[str, Analysis], scope: str, title: str) -> Ta
     return _side_by_side(title, keys, cells, note)
 
 
-def _comparison_table(analyses: dict[str, Analysis], kind: str, title: str) -> Table:
-    def cell(c: Comparison) -> str:
-        return _gap(c, f", {c.chosen}" if c.representation == "best" and c.scope == "task" else "")
+def _comparison_table(analyses: dict[str, Analysis], kind: str, title: str, note: str = "") -> Table:
+    def cell(c: Comparison, headline: str) -> str:
+        return _gap(c, f", {c.chosen}" if c.representation == headline and c.scope == "task" else "")
 
     cells = {
-        m: {(c.name, c.strategy, c.representation): cell(c) for c in a.comparisons if c.comparison == kind}
+        m: {
+            (c.name, c.strategy, c.representation): cell(c, a.text_form)
+            for c in a.comparisons
+            if c.comparison == kind
+        }
         for m, a in analyses.items()
     }
-    note = "Points [paired bootstrap 95% CI], McNemar exact p (n = instances answered on both sides)."
+    note += "Points [paired bootstrap 95% CI], McNemar exact p (n = instances answered on both sides)."
     return _side_by_side(title, ["scope", "strategy", "representation"], cells, note)
 
 
@@ -201,7 +205,7 @@ def _omni_tables(analyses: dict[str, Analysis]) -> list[Table]:
         ]
         rows.append([m, _pct(text.value) if text else "—", *cells])
     heads = [f"{rep}{'' if s == 'direct' else f' {s.upper()}'}" for rep, s in columns]
-    note = "Accuracy % (gap vs each task's best text form on the same instances; * McNemar p < 0.05)."
+    note = "Accuracy % (gap vs the headline text form on the same instances; * McNemar p < 0.05)."
     return [
         Table(
             "Omni-modal: the same items as text, image, audio and video",
@@ -226,19 +230,24 @@ def _counts_table(analyses: dict[str, Analysis]) -> Table:
     )
 
 
-def _tables(analyses: dict[str, Analysis]) -> list[Table]:
-    return [
-        *_domain_tables(analyses),
+def _tables(analyses: dict[str, Analysis], definition: str) -> list[Table]:
+    """Every table under the headline, those with no rows left out."""
+    rules = ", ".join(dict.fromkeys(a.text_form for a in analyses.values()))
+    modality = (
+        f"Rows '{rules}': the headline gap, defined under the headline table. "
+        "Other rows: each text form − image on every instance answered both ways. "
+    )
+    tables = [
+        *_domain_tables(analyses, definition),
         _accuracy_table(analyses, "task", "Accuracy by task"),
         _accuracy_table(analyses, "domain", "Accuracy by domain"),
         _accuracy_table(analyses, "all", "Accuracy overall"),
-        _comparison_table(
-            analyses, "modality", "Modality gap: text − image (best: each task's best text form)"
-        ),
+        _comparison_table(analyses, "modality", "Modality gap: text − image", modality),
         _comparison_table(analyses, "strategy", "Image-side strategies vs image-direct"),
         *_omni_tables(analyses),
         _counts_table(analyses),
     ]
+    return [t for t in tables if t.rows]
 
 
 def _write_csv(path: Path, rows: list[dict[str, Any]]) -> None:
@@ -252,7 +261,12 @@ def _write_csv(path: Path, rows: list[dict[str, Any]]) -> None:
 # ---- the report --------------------------------------------------------------------------------------------
 
 _HTML = jinja2.Environment(autoescape=True).from_string(
-    """<!DOCTYPE html>
+    """{% macro table(t) %}<h2>{{ t.title }}</h2>{% if t.note %}<p class="note">{{ t.note }}</p>{% endif %}
+<table><thead><tr>{% for c in t.columns %}<th>{{ c }}</th>{% endfor %}</tr></thead><tbody>
+{% for row in t.rows %}<tr>{% for x in row %}<td>{{ x }}</td>{% endfor %}</tr>
+{% endfor %}</tbody></table>
+{% if t.footnote %}<p>{{ t.footnote }}</p>{% endif %}
+{% endmacro %}<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{{ title }}</title><style>
 body { font: 15px/1.45 system-ui, sans-serif; margin: 0 auto; padding: 16px 24px 48px; max-width: 1360px; }
 h2 { margin: 32px 0 8px; border-bottom: 2px solid #d0d7de; padding-bottom: 4px; }
@@ -266,15 +280,19 @@ th, td { border: 1px solid #d0d7de; padding: 3px 8px; text-align: left; white-sp
 {%- if m.torn_line %}; torn line {{ m.torn_line }} skipped{% endif %})</li>{% endfor %}
 </ul>
 <p class="note">{{ method }}</p>
+{{ table(headline) }}
+{% if cannot %}<h2>{{ cannot_title }}</h2>
+<ul>{% for who, why in cannot %}
+<li><strong>{{ who }}</strong>: {{ why }}.</li>{% endfor %}
+</ul>
+{% endif %}
 {% for name, png in figures.items() %}<img src="data:image/png;base64,{{ png }}" alt="{{ name }}">
 {% endfor %}
-{% for t in tables %}<h2>{{ t.title }}</h2>{% if t.note %}<p class="note">{{ t.note }}</p>{% endif %}
-<table><thead><tr>{% for c in t.columns %}<th>{{ c }}</th>{% endfor %}</tr></thead><tbody>
-{% for row in t.rows %}<tr>{% for x in row %}<td>{{ x }}</td>{% endfor %}</tr>
-{% endfor %}</tbody></table>
-{% endfor %}</body></html>
+{% for t in tables %}{{ table(t) }}{% endfor %}</body></html>
 """
 )
+_CANNOT = "What these runs cannot compare"
+_FIGURES = {"domains": domains_png, "gaps": gaps_png}
 
 
 @dataclass(frozen=True)
@@ -286,22 +304,33 @@ class ReportSummary:
 
 
 def write_report(
-    runs: Sequence[str | Path], out: str | Path, n_boot: int = 2000, seed: int = 0
+    runs: Sequence[str | Path],
+    out: str | Path,
+    n_boot: int = 2000,
+    seed: int = 0,
+    text_form: str = "first",
 ) -> ReportSummary:
     """Compare the runs' models side by side and write every report file into ``out``.
 
     ``report.md``, ``index.html`` (self-contained), ``accuracy.csv``, ``gaps.csv`` (the modality and
-    the strategy comparisons), ``report.json`` and ``figures/domains.png``, ``figures/gaps.png``.
+    the strategy comparisons), ``report.json`` and, when some model has a text − image gap to draw,
+    ``figures/domains.png`` and ``figures/gaps.png``. ``text_form`` is how the headline gap picks each
+    task's text form (:data:`~modgap.isobench.stats.TEXT_FORMS`); ``seed`` seeds the bootstraps and
+    the ``best-split`` halves.
     """
     if not runs:
         raise ValueError("give at least one run folder")
     if n_boot < 1:
         raise ValueError(f"n_boot must be >= 1, got {n_boot}")
+    definition = text_form_definition(text_form, seed)
     loaded = [load_run(p) for p in runs]
     labels = _labels(loaded)
-    analyses = {label: analyse(run.results, n_boot, seed) for label, run in zip(labels, loaded, strict=True)}
+    analyses = {
+        label: analyse(run.results, n_boot, seed, text_form)
+        for label, run in zip(labels, loaded, strict=True)
+    }
     out = Path(out)
-    (out / "figures").mkdir(parents=True, exist_ok=True)
+    out.mkdir(parents=True, exist_ok=True)
 
     flat = {label: a.tidy() for label, a in analyses.items()}
     tidy = {
@@ -316,17 +345,27 @@ def write_report(
             "run": str(r.path),
             "records": len(r.results),
             "torn_line": r.torn_line,
+            "no_gap": analyses[label].no_gap,
             "config": r.config,
         }
         for label, r in zip(labels, loaded, strict=True)
     ]
-    blob = {"version": VERSION, "n_boot": n_boot, "seed": seed, "models": models, **tidy}
+    blob = {
+        "version": VERSION,
+        "n_boot": n_boot,
+        "seed": seed,
+        "text_form": text_form,
+        "headline": definition,
+        "models": models,
+        **tidy,
+    }
     text = json.dumps(blob, indent=1, ensure_ascii=False, allow_nan=False) + "\n"
     (out / "report.json").write_text(text, encoding="utf-8")
 
-    figures = {"domains": domains_png(analyses), "gaps": gaps_png(analyses)}
-    for name, png in figures.items():
-        (out / "figures" / f"{name}.png").write_bytes(png)
+    figures = _write_figures(analyses, out / "figures")
+    cannot = [(label, a.no_gap) for label, a in analyses.items() if a.no_gap]
+    if undrawn := [f"figures/{name}.png" for name in _FIGURES if name not in figures]:
+        cannot.append((", ".join(undrawn), "not drawn, as no model has a text − image gap to plot"))
 
     title = "IsoBench modality-gap report"
     method = (
@@ -334,29 +373,56 @@ def write_report(
         f"percentile bootstrap over instances ({n_boot} resamples, seed {seed}) and McNemar's exact test. "
         "Records with an error are not answers; unparsed replies count as wrong."
     )
-    tables = _tables(analyses)
+    headline, tables = _headline(analyses, definition), _tables(analyses, definition)
     lines = [f"# {title}", ""]
     for m in models:
         torn = f"; torn line {m['torn_line']} skipped" if m["torn_line"] else ""
         lines.append(f"- **{m['label']}**: `{m['run']}` ({m['records']} records{torn})")
-    lines += ["", method, "", "![domains](figures/domains.png)", "", "![gaps](figures/gaps.png)", ""]
+    lines += ["", method, "", headline.to_markdown()]
+    if cannot:
+        lines += [f"## {_CANNOT}", "", *(f"- **{who}**: {why}." for who, why in cannot), ""]
+    lines += [line for name in figures for line in (f"![{name}](figures/{name}.png)", "")]
     (out / "report.md").write_text("\n".join(lines + [t.to_markdown() for t in tables]), encoding="utf-8")
     pngs = {k: base64.b64encode(v).decode("ascii") for k, v in figures.items()}
-    html = _HTML.render(title=title, models=models, method=method, tables=tables, figures=pngs)
+    html = _HTML.render(
+        title=title,
+        models=models,
+        method=method,
+        headline=headline,
+        cannot=cannot,
+        cannot_title=_CANNOT,
+        tables=tables,
+        figures=pngs,
+    )
     (out / "index.html").write_text(html, encoding="utf-8")
 
-    return ReportSummary(out / "report.md", _headline(analyses))
+    return ReportSummary(out / "report.md", headline)
 
 
-def _headline(analyses: dict[str, Analysis]) -> Table:
-    """The gap over all tasks; accuracy by kind of representation when no run has both sides."""
+def _write_figures(analyses: dict[str, Analysis], folder: Path) -> dict[str, bytes]:
+    """Write each figure with something to plot; remove a stale one an earlier report left there."""
+    figures = {}
+    for name, draw in _FIGURES.items():
+        path = folder / f"{name}.png"
+        if (png := draw(analyses)) is None:
+            path.unlink(missing_ok=True)
+            continue
+        folder.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(png)
+        figures[name] = png
+    return figures
+
+
+def _headline(analyses: dict[str, Analysis], definition: str) -> Table:
+    """The gap over all tasks, its definition under it; accuracy by kind when no run has both sides."""
     rows = [
         [m, c.strategy, _pct(c.this.value), _pct(c.base.value), _gap(c)]
         for m, a in analyses.items()
         for c in a.gaps("all")
     ]
     if rows:
-        return Table("Modality gap, all tasks", ["model", "strategy", "text %", "image %", "gap"], rows)
+        columns = ["model", "strategy", "text %", "image %", "gap"]
+        return Table("Modality gap, all tasks", columns, rows, footnote=definition)
     rows = [
         [m, r.strategy, r.representation, _acc(r.accuracy)]
         for m, a in analyses.items()
@@ -364,5 +430,5 @@ def _headline(analyses: dict[str, Analysis]) -> Table:
         if r.scope == "all"
     ]
     return Table(
-        "Accuracy, all tasks (no image and text pairs)", ["model", "strategy", "kind", "accuracy"], rows
+        "Accuracy, all tasks (no text and image pairs)", ["model", "strategy", "kind", "accuracy"], rows
     )

@@ -8,12 +8,19 @@ A comparison (text vs image, or a strategy vs image-direct) is *paired*: it uses
 that have an answer on both sides, so a crash on one side cannot move the gap. Its interval is a
 percentile bootstrap over those instances and its p-value McNemar's exact test; every bootstrap starts
 from ``default_rng(seed)``, so any single number can be reproduced on its own.
+
+The headline gap sets one text form per task against the image. Picking the form that scored best on
+the very answers it is then compared on would bias the gap upwards (the winner's curse: under no real
+difference the best of several noisy accuracies still beats the image), so the form is either fixed
+before any answer is seen (``first``, the default, as in the IsoBench paper) or picked on a seeded half
+of the instances and reported on the other half (``best-split``); see :data:`TEXT_FORMS`.
 """
 
 from __future__ import annotations
 
+import hashlib
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,10 +38,13 @@ __all__ = [
     "Comparison",
     "Outcome",
     "Paired",
+    "TEXT_FORMS",
     "analyse",
     "compare_paired",
     "mcnemar_p",
+    "picks_form",
     "representation_kind",
+    "text_form_definition",
     "wilson_ci",
 ]
 
@@ -43,7 +53,11 @@ BASELINE = ("direct", IMAGE)
 """What every image-side strategy is compared with: the image asked directly."""
 KINDS = ("text", *MEDIA, "image+text")
 OMNI_STRATEGIES = ("direct", "eta", "isosp")
-"""The Omni×R table's variants of each non-text modality, each compared with the best text form."""
+"""The Omni×R table's variants of each non-text modality, each compared with the headline text form."""
+TEXT_FORMS = ("first", "best-split")
+"""How the headline gap picks each task's text form: ``first`` registered (among those answered), or
+``best-split``: the most accurate on one half of the instances, the gap reported on the other half."""
+_NEEDS_PAIRS = "the modality gap needs text and image records of the same instances"
 
 NAN_CI = (math.nan, math.nan)
 
@@ -154,6 +168,35 @@ def compare_paired(
     return Paired(n=len(d), diff=diff, ci=ci, wins=wins, losses=losses, p=mcnemar_p(wins, losses))
 
 
+def _check_text_form(text_form: str) -> None:
+    if text_form not in TEXT_FORMS:
+        raise ValueError(f"unknown text form {text_form!r}; choose one of: {', '.join(TEXT_FORMS)}")
+
+
+def text_form_definition(text_form: str, seed: int = 0) -> str:
+    """The sentence that says what the headline gap is under ``text_form`` (ValueError if unknown)."""
+    _check_text_form(text_form)
+    if text_form == "first":
+        return (
+            "Headline gap: text − image, the text being each task's first registered text form among those "
+            "answered (fixed before any answer is seen, as in the IsoBench paper), on every instance "
+            "answered both ways."
+        )
+    return (
+        "Headline gap: text − image, the text being each task's most accurate text form on one half of "
+        f"the instances (split by instance-id hash, seed {seed}), the gap measured on the other half only."
+    )
+
+
+def picks_form(task: str, instance_id: str, seed: int) -> bool:
+    """Whether the instance is in the half that picks the text form under ``best-split``.
+
+    A hash of seed, task and instance id, so the halves are the same for every model, strategy and
+    representation, and the other half (where the gap is measured) is disjoint from it.
+    """
+    return hashlib.sha256(f"{seed}:{task}:{instance_id}".encode()).digest()[0] < 128
+
+
 def representation_kind(representation: str) -> str:
     """``text`` for a text form, the modality itself for image/text_image/audio/video, or ``image+text``."""
     if representation in MEDIA:
@@ -191,9 +234,10 @@ class AccuracyRow:
 class Comparison:
     """``strategy``/``representation`` against ``baseline`` on the instances both sides answered.
 
-    ``comparison`` is ``modality`` (a text form vs the image under the same strategy; ``best`` takes
-    each task's most accurate text form, listed in ``chosen``) or ``strategy`` (an image-side strategy
-    vs image-direct). ``this`` and ``base`` are the two accuracies on the paired instances, so
+    ``comparison`` is ``modality`` (a text form vs the image under the same strategy; the headline
+    row's ``representation`` is the :data:`TEXT_FORMS` rule, the forms it picked listed in ``chosen``),
+    ``omni`` (another modality vs the headline text form) or ``strategy`` (an image-side strategy vs
+    image-direct). ``this`` and ``base`` are the two accuracies on the paired instances, so
     ``paired.diff`` is exactly their difference.
     """
 
@@ -217,6 +261,10 @@ class Analysis:
     comparisons: list[Comparison]
     chance: dict[tuple[str, str], tuple[float, int]]
     """(scope, name) -> (mean over instances of 1/len(choices), 0 for free-form; number of instances)."""
+    text_form: str = "first"
+    """How the headline gap picked each task's text form (one of :data:`TEXT_FORMS`)."""
+    no_gap: str | None = None
+    """Why there is no text − image gap at all (None when there is one)."""
 
     def tidy(self) -> dict[str, list[dict[str, Any]]]:
         """Flat rows (proportions 0-1, NaN as None) for CSV and JSON: accuracy, comparisons, chance."""
@@ -256,15 +304,15 @@ class Analysis:
         return {"accuracy": accuracy, "comparisons": comparisons, "chance": chance}
 
     def gaps(self, *scopes: str) -> list[Comparison]:
-        """The headline modality gaps (best text form - image) at the given scopes."""
+        """The headline modality gaps (text form picked by ``text_form`` - image) at the given scopes."""
         return [
             c
             for c in self.comparisons
-            if c.comparison == "modality" and c.representation == "best" and c.scope in scopes
+            if c.comparison == "modality" and c.representation == self.text_form and c.scope in scopes
         ]
 
     def omni(self, scope: str = "all") -> list[Comparison]:
-        """Each non-text modality (and its ETA / scratchpad variants) against the best text form."""
+        """Each non-text modality (and its ETA / scratchpad variants) against the headline text form."""
         return [c for c in self.comparisons if c.comparison == "omni" and c.scope == scope]
 
 
@@ -301,25 +349,34 @@ def _chance(outcomes: Iterable[Outcome]) -> tuple[float, int]:
     return (float(np.mean(odds)) if odds else math.nan), len(odds)
 
 
-def _best_forms(cells: Cells) -> dict[tuple[str, str], str]:
-    """(task, strategy) -> the text form with the highest accuracy (ties: the first registered form)."""
-    best = {}
+Keep = Callable[[Outcome], bool]
+"""Which records a side of a comparison may use."""
+
+
+def _headline_forms(cells: Cells, picks: Keep | None) -> dict[tuple[str, str], str]:
+    """(task, strategy) -> the headline text form: the first registered one with answers, or (``picks``
+    given) the most accurate on the records ``picks`` keeps (ties: the first registered form)."""
+    forms = {}
     for task, strategy in dict.fromkeys(k[:2] for k in cells):
         reps = _representations((rep for t, s, rep in cells if (t, s) == (task, strategy)), [task])
-        scored = [
-            (acc.value, rep)
+        accuracy = {
+            rep: Accuracy.of(r for r in cells[(task, strategy, rep)] if picks is None or picks(r))
             for rep in reps
-            if representation_kind(rep) == "text" and (acc := Accuracy.of(cells[(task, strategy, rep)])).n
-        ]
-        if scored:
-            best[(task, strategy)] = max(scored, key=lambda vr: vr[0])[1]
-    return best
+            if representation_kind(rep) == "text"
+        }
+        answered = [rep for rep, acc in accuracy.items() if acc.n]
+        if answered:
+            pick = answered[0] if picks is None else max(answered, key=lambda rep: accuracy[rep].value)
+            forms[(task, strategy)] = pick
+    return forms
 
 
-def _side(cells: Cells, strategy: str, forms: Mapping[str, str]) -> dict[tuple[str, str], bool]:
+def _side(
+    cells: Cells, strategy: str, forms: Mapping[str, str], keep: Keep | None = None
+) -> dict[tuple[str, str], bool]:
     """Correctness by (task, instance) of the answers in ``forms`` (task -> representation)."""
     rs = (r for task, rep in forms.items() for r in cells.get((task, strategy, rep), ()))
-    return {(r.task, r.instance_id): r.right for r in rs if r.answered}
+    return {(r.task, r.instance_id): r.right for r in rs if r.answered and (keep is None or keep(r))}
 
 
 def _compare(
@@ -341,42 +398,62 @@ def _compare(
     )
 
 
+@dataclass(frozen=True)
+class _Headline:
+    """The headline gap's text side: its rule, the form picked per (task, strategy), and the records
+    the gap is measured on (all, or under ``best-split`` the half that did not pick)."""
+
+    rule: str
+    forms: Mapping[tuple[str, str], str]
+    measured: Keep | None = None
+
+    @classmethod
+    def pick(cls, cells: Cells, text_form: str, seed: int) -> _Headline:
+        _check_text_form(text_form)
+        if text_form == "first":
+            return cls(text_form, _headline_forms(cells, None))
+
+        def picks(r: Outcome) -> bool:
+            return picks_form(r.task, r.instance_id, seed)
+
+        return cls(text_form, _headline_forms(cells, picks), lambda r: not picks(r))
+
+
 def _comparisons(
     scope: str,
     name: str,
     tasks: list[str],
     cells: Cells,
-    best: Mapping[tuple[str, str], str],
+    headline: _Headline,
     n_boot: int,
     seed: int,
 ) -> list[Comparison]:
-    """Modality gaps for each strategy with text and image answers, then image-side strategies."""
+    """Modality gaps (headline, then each text form), the Omni×R gaps, then image-side strategies;
+    only those with at least one instance answered on both sides."""
     reps = _representations((rep for _, _, rep in cells), tasks)
+    texts = [rep for rep in reps if representation_kind(rep) == "text"]
     strategies = _order((s for _, s, _ in cells), STRATEGIES)
     out = []
     for strategy in strategies:  # modality gaps: text - image under the same strategy
         image = _side(cells, strategy, dict.fromkeys(tasks, IMAGE))
-        chosen = {t: best[(t, strategy)] for t in tasks if (t, strategy) in best}
-        if not image or not chosen:
-            continue
-        label = chosen[name] if scope == "task" else ", ".join(f"{t}:{f}" for t, f in chosen.items())
-        sides = [("best", label, chosen)]
-        if scope != "all":  # per form too; at scope all that would repeat the domains
-            sides += [
-                (rep, rep, dict.fromkeys(tasks, rep)) for rep in reps if representation_kind(rep) == "text"
-            ]
-        for rep, label, forms in sides:
+        chosen = {t: headline.forms[(t, strategy)] for t in tasks if (t, strategy) in headline.forms}
+        label = chosen.get(name, "") if scope == "task" else ", ".join(f"{t}:{f}" for t, f in chosen.items())
+        sides = [(headline.rule, label, chosen, headline.measured)] if chosen else []
+        if scope != "all":  # per form too, on every pair; at scope all that would repeat the domains
+            sides += [(rep, rep, dict.fromkeys(tasks, rep), None) for rep in texts]
+        for rep, label, forms, keep in sides if image else ():
             head = (scope, name, "modality", strategy, rep, label)
-            out.append(_compare(head, _side(cells, strategy, forms), image, (strategy, IMAGE), n_boot, seed))
+            this = _side(cells, strategy, forms, keep)
+            out.append(_compare(head, this, image, (strategy, IMAGE), n_boot, seed))
 
-    text = {t: best[(t, "direct")] for t in tasks if (t, "direct") in best}
-    for rep in (r for r in MEDIA if r in reps and text):  # Omni×R: each modality (and its ETA) vs text
+    text = {t: headline.forms[(t, "direct")] for t in tasks if (t, "direct") in headline.forms}
+    base_text = _side(cells, "direct", text, headline.measured)
+    for rep in (r for r in MEDIA if r in reps and base_text):  # Omni×R: each modality (and its ETA) vs text
         for strategy in (s for s in OMNI_STRATEGIES if s in strategies):
             this = _side(cells, strategy, dict.fromkeys(tasks, rep))
             if this:
                 head = (scope, name, "omni", strategy, rep, rep)
-                base_text = _side(cells, "direct", text)
-                out.append(_compare(head, this, base_text, ("direct", "best text"), n_boot, seed))
+                out.append(_compare(head, this, base_text, ("direct", headline.rule), n_boot, seed))
 
     base = _side(cells, BASELINE[0], dict.fromkeys(tasks, BASELINE[1]))
     for strategy in strategies if base else ():  # image-side strategies vs image-direct
@@ -385,15 +462,43 @@ def _comparisons(
             if this and (strategy, rep) != BASELINE and representation_kind(rep) in (IMAGE, "image+text"):
                 head = (scope, name, "strategy", strategy, rep, rep)
                 out.append(_compare(head, this, base, BASELINE, n_boot, seed))
-    return out
+    return [c for c in out if c.paired.n]
 
 
-def analyse(outcomes: Sequence[Outcome], n_boot: int = 2000, seed: int = 0) -> Analysis:
-    """Accuracy tables, modality gaps, strategy comparisons and chance for one model's outcomes."""
+def _why_no_gap(outcomes: Sequence[Outcome], comparisons: Sequence[Comparison], rule: str) -> str | None:
+    """Why no headline text − image gap could be measured (None when one was)."""
+    modality = [c for c in comparisons if c.comparison == "modality"]
+    if any(c.representation == rule for c in modality):
+        return None
+    kinds = {representation_kind(r.representation) for r in outcomes if r.answered}
+    if not kinds:
+        return (
+            "no answers in these runs (every record is an error)" if outcomes else "no records in these runs"
+        )
+    if IMAGE not in kinds:
+        return f"no image answers in these runs: {_NEEDS_PAIRS}"
+    if "text" not in kinds:
+        return f"no text answers in these runs: {_NEEDS_PAIRS}"
+    if not modality:
+        return f"no instance has both a text and an image answer under the same strategy: {_NEEDS_PAIRS}"
+    return (
+        "too few instances for best-split: no task has text answers in the half that picks the form and "
+        "text-image pairs in the other half (the text form 'first' needs no split)"
+    )
+
+
+def analyse(
+    outcomes: Sequence[Outcome], n_boot: int = 2000, seed: int = 0, text_form: str = "first"
+) -> Analysis:
+    """Accuracy tables, modality gaps, strategy comparisons and chance for one model's outcomes.
+
+    ``text_form`` (one of :data:`TEXT_FORMS`) says how the headline gap picks each task's text form;
+    ``seed`` seeds the bootstraps and, under ``best-split``, the split.
+    """
     cells: dict[tuple[str, str, str], list[Outcome]] = {}
     for r in outcomes:
         cells.setdefault((r.task, r.strategy, r.representation), []).append(r)
-    best = _best_forms(cells)
+    headline = _Headline.pick(cells, text_form, seed)
     accuracy, comparisons, chance = [], [], {}
     for scope, name, tasks in _groups(outcomes):
         mine = {k: v for k, v in cells.items() if k[0] in tasks}
@@ -405,5 +510,6 @@ def analyse(outcomes: Sequence[Outcome], n_boot: int = 2000, seed: int = 0) -> A
                 pooled = [r for (_, s, x), rs in mine.items() if s == strategy and kind(x) == rep for r in rs]
                 if pooled:
                     accuracy.append(AccuracyRow(scope, name, strategy, rep, Accuracy.of(pooled)))
-        comparisons += _comparisons(scope, name, tasks, mine, best, n_boot, seed)
-    return Analysis(accuracy, comparisons, chance)
+        comparisons += _comparisons(scope, name, tasks, mine, headline, n_boot, seed)
+    no_gap = _why_no_gap(outcomes, comparisons, text_form)
+    return Analysis(accuracy, comparisons, chance, text_form, no_gap)
