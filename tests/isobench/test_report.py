@@ -2,8 +2,10 @@ import csv
 import json
 
 import pytest
+from typer.testing import CliRunner
 
 from modgap.isobench import load_run, write_report
+from modgap.isobench.cli import app
 
 CHOICES = ["even", "odd", "neither"]
 
@@ -230,3 +232,14 @@ def test_a_text_only_run_draws_no_figure_and_the_report_says_why(tmp_path):
     assert f"<li><strong>smollm2</strong>: {why}</li>" in html and "<img" not in html
     assert json.loads((out / "report.json").read_text())["models"][0]["no_gap"] == why[:-1]
     assert summary.table.title == "Accuracy, all tasks (no text and image pairs)"
+
+
+def test_bench_report_takes_the_text_form_rule(tmp_path):
+    run = write_run(tmp_path / "r", "m", parity(8, 5, n=20))
+    args = ["report", run, "--out", str(tmp_path / "out"), "--n-boot", "20", "--seed", "3"]
+    result = CliRunner().invoke(app, [*args, "--text-form", "best-split"])
+    assert result.exit_code == 0, result.output
+    assert "most accurate text form on one half of the instances" in " ".join(result.output.split())
+    assert json.loads((tmp_path / "out" / "report.json").read_text())["text_form"] == "best-split"
+    result = CliRunner().invoke(app, [*args, "--text-form", "best"])
+    assert result.exit_code != 0 and "choose one of: first, best-split" in result.output

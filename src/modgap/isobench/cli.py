@@ -236,24 +236,33 @@ def bench_report(
         Path, typer.Option(help="Report folder: report.md, index.html, CSV, JSON, figures.")
     ] = Path("report"),
     n_boot: Annotated[int, typer.Option(help="Bootstrap resamples for the gap intervals.")] = 2000,
-    seed: Annotated[int, typer.Option(help="Seed of the bootstrap.")] = 0,
+    seed: Annotated[int, typer.Option(help="Seed of the bootstrap (and of the best-split halves).")] = 0,
+    text_form: Annotated[
+        str,
+        typer.Option(
+            help="The headline gap's text form per task: 'first' registered (as IsoBench), or 'best-split': "
+            "the best on a seeded half of the instances, the gap measured on the other half."
+        ),
+    ] = "first",
 ) -> None:
     """Accuracy with 95% CIs per task, domain and representation; the modality gap with paired tests."""
     try:
-        report(runs, out, n_boot, seed)
+        report(runs, out, n_boot, seed, text_form)
     except (ValueError, FileNotFoundError) as e:
         raise fail(e) from None
 
 
-def report(runs: list[Path], out: Path, n_boot: int = 2000, seed: int = 0) -> None:
+def report(runs: list[Path], out: Path, n_boot: int = 2000, seed: int = 0, text_form: str = "first") -> None:
     """Write the report and print its headline table (shared by `bench report` and `demo`)."""
     from modgap.isobench import write_report
 
-    summary = write_report(runs, out, n_boot=n_boot, seed=seed)
+    summary = write_report(runs, out, n_boot=n_boot, seed=seed, text_form=text_form)
     table = Table(title=summary.table.title)
     for col in summary.table.columns:
         table.add_column(col)
     for row in summary.table.rows:
         table.add_row(*row)
     console.print(table)
+    if summary.table.footnote:
+        console.print(summary.table.footnote)
     console.print(f"wrote {summary.report}, {out / 'index.html'} and CSV/JSON/figures in {out}/")
