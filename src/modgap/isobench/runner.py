@@ -24,7 +24,7 @@ from typing import Any
 
 from modgap import __version__
 from modgap.isobench.parsing import Parsed, explain_answer, judge_answer
-from modgap.isobench.prompts import STRATEGIES, TWO_STEP, plan
+from modgap.isobench.prompts import STRATEGIES, TWO_STEP, Plan, plan
 from modgap.isobench.results import CONFIG, RESULTS, read_results
 from modgap.isobench.suite import Record, load_suite
 from modgap.isobench.task import AUDIO, IMAGE, MEDIA, TASKS, TEXT_IMAGE, VIDEO, Task
@@ -34,7 +34,7 @@ from modgap.models.chat import AudioPart, ImagePart, Part, VideoPart
 _KIND = {IMAGE: "image", TEXT_IMAGE: "image", AUDIO: "audio", VIDEO: "video"}
 """What a model must read for each modality (a text image is an image)."""
 
-__all__ = ["Job", "plan_jobs", "run_jobs", "run_bench", "prepare_run", "RunSummary"]
+__all__ = ["Job", "job_plan", "plan_jobs", "run_jobs", "run_bench", "prepare_run", "RunSummary"]
 
 REPRODUCIBLE = ("model", "suite", "params")
 """Config entries a resumed run must share with the one it continues."""
@@ -92,6 +92,19 @@ def _media(record: Record, suite_dir: Path, representations: Iterable[str]) -> d
 def _forms(record: Record) -> list[str]:
     """The record's text forms in the task's own order (its first is the canonical one eta targets)."""
     return [r for r in TASKS[record.instance.task].text_representations if r in record.text]
+
+
+def job_plan(job: Job, suite_dir: Path, params: GenerationParams) -> Plan:
+    """The first call of ``job`` (and how to build the next), exactly as the runner sends it.
+
+    The one place that picks a job's text forms and media, so eval-tool integrations
+    (:mod:`modgap.integrations`) send the same prompts as :func:`run_bench`.
+    """
+    record = job.record
+    forms = job.representation.split("+")[1:] if job.strategy == "isocb" else _forms(record)
+    text = {r: record.text[r] for r in forms}
+    media = _media(record, suite_dir, job.representation.split("+"))
+    return plan(record.instance, text, media, job.representation, job.strategy, params)
 
 
 def first_per_task(records: Iterable[Record], limit: int | None) -> list[Record]:
@@ -166,11 +179,8 @@ async def _execute(
     task: Task,
     judge: ChatBackend | None,
 ) -> dict[str, Any]:
-    inst, record = job.record.instance, job.record
-    forms = job.representation.split("+")[1:] if job.strategy == "isocb" else _forms(record)
-    text = {r: record.text[r] for r in forms}
-    media = _media(record, suite_dir, job.representation.split("+"))
-    step = plan(inst, text, media, job.representation, job.strategy, params)
+    inst = job.record.instance
+    step = job_plan(job, suite_dir, params)
     out: dict[str, Any] = {
         "key": job.key,
         "instance_id": inst.id,
