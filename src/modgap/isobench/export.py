@@ -7,12 +7,15 @@ One row per instance, with these columns (the schema is :data:`FEATURES`):
 * ``fields``, ``text``, ``meta``: JSON strings. ``text`` maps each text representation to its text. JSON
   rather than one column per representation because tasks have different representations (a column per
   name would be mostly empty) and because ``fields`` differ per task too; ``json.loads`` gives them back;
+* ``prompts``: every prompt modgap sends for the instance, one struct per (representation, strategy)
+  (:mod:`modgap.isobench.prompt_rows`), so other tools can send exactly modgap's prompts;
 * ``image``: a :class:`datasets.Image` holding the suite's PNG bytes unchanged;
 * ``text_image`` (Image), ``audio`` (WAV bytes), ``video`` (MP4 bytes) and ``frames`` (a list of Images)
   when the suite was made with those modalities, else empty.
 
 :func:`to_parquet` writes one file, or one ``<task>.parquet`` per task into a folder (the layout of the
-official set); :func:`from_parquet` reads either back as ``(Record, files)`` pairs (files by their
+official set), with a dataset card ``README.md`` beside it (:mod:`modgap.isobench.card`);
+:func:`from_parquet` reads either back as ``(Record, files)`` pairs (files by their
 suite path), ready for :func:`modgap.isobench.suite.write_suite`.
 """
 
@@ -27,10 +30,21 @@ import pyarrow.parquet as pq
 from datasets import Dataset, Features, List, Value
 from datasets import Image as ImageFeature
 
+from modgap.isobench.card import check_card, write_card
+from modgap.isobench.prompt_rows import prompt_rows
 from modgap.isobench.suite import Record, load_suite
 from modgap.isobench.task import AUDIO, TASKS, TEXT_IMAGE, VIDEO, Instance
 
 __all__ = ["FEATURES", "to_dataset", "to_parquet", "from_parquet"]
+
+PROMPT = {
+    "representation": Value("string"),
+    "strategy": Value("string"),
+    "segments": List(Value("string")),
+    "media": List(Value("string")),
+    "followup": List(Value("string")),
+}
+"""One prompt of the ``prompts`` column (fields in :mod:`modgap.isobench.prompt_rows`)."""
 
 FEATURES = Features(
     {
@@ -42,6 +56,7 @@ FEATURES = Features(
         "fields": Value("string"),
         "text": Value("string"),
         "meta": Value("string"),
+        "prompts": List(PROMPT),
         "image": ImageFeature(),
         TEXT_IMAGE: ImageFeature(),
         AUDIO: Value("binary"),
@@ -71,6 +86,7 @@ def _row(record: Record, suite_dir: Path) -> dict[str, Any]:
         "fields": _dumps(inst.fields),
         "text": _dumps(record.text),
         "meta": _dumps(inst.meta),
+        "prompts": prompt_rows(record, suite_dir),
         "image": {"bytes": read(record.image), "path": None},
         TEXT_IMAGE: {"bytes": media[TEXT_IMAGE], "path": None} if TEXT_IMAGE in media else None,
         AUDIO: media.get(AUDIO),
@@ -102,9 +118,11 @@ def to_parquet(suite_dir: str | Path, out: str | Path) -> list[Path]:
         groups = {}
         for task, row in rows:
             groups.setdefault(out / f"{task}.parquet", []).append(row)
+    card = check_card(out)
     for file, group in groups.items():
         file.parent.mkdir(parents=True, exist_ok=True)
         pq.write_table(_dataset(group).data.table, file)  # keeps the features; no progress bar
+    write_card(card, Path(suite_dir), list(groups), FEATURES)
     return list(groups)
 
 
@@ -146,7 +164,7 @@ def from_parquet(path: str | Path) -> list[tuple[Record, dict[str, bytes]]]:
     out = []
     for file in files:
         table = pq.read_table(file)
-        missing = set(FEATURES) - set(table.column_names) - {TEXT_IMAGE, AUDIO, VIDEO, "frames"}
+        missing = set(FEATURES) - set(table.column_names) - {TEXT_IMAGE, AUDIO, VIDEO, "frames", "prompts"}
         if missing:
             raise ValueError(f"{file} is not a modgap suite export: missing columns {sorted(missing)}")
         out.extend(_record(row, str(file)) for row in table.to_pylist())
