@@ -70,19 +70,40 @@ def bench_gallery(
     console.print(f"wrote {out}")
 
 
+EXPORT_FORMATS = ("parquet", "lmms-eval", "vlmevalkit")
+
+
 @app.command("export")
 def bench_export(
     suite: Annotated[Path, typer.Argument(help="A suite folder.")],
-    out: Annotated[Path, typer.Option(help="A .parquet file, or a folder for one <task>.parquet each.")],
+    out: Annotated[
+        Path,
+        typer.Option(
+            help="parquet: a .parquet file, or a folder for one <task>.parquet each; else a folder."
+        ),
+    ],
+    fmt: Annotated[
+        str,
+        typer.Option(
+            "--format", help="parquet (HF datasets, with prompts and a card), lmms-eval, vlmevalkit."
+        ),
+    ] = "parquet",
 ) -> None:
-    """Export a suite to parquet (loadable with `datasets.Dataset.from_parquet`, images as `Image`)."""
-    from modgap.isobench import to_parquet
-
+    """Export a suite for datasets (parquet), lmms-eval (a task folder) or VLMEvalKit (TSVs)."""
+    if fmt not in EXPORT_FORMATS:
+        raise fail(ValueError(f"--format: unknown {fmt!r}; choose from {', '.join(EXPORT_FORMATS)}"))
+    if fmt == "lmms-eval":
+        from modgap.integrations.lmms_eval import export_lmms_eval as export
+    elif fmt == "vlmevalkit":
+        from modgap.integrations.vlmevalkit import export_vlmevalkit as export
+    else:
+        from modgap.isobench import to_parquet as export
     try:
-        paths = to_parquet(suite, out)
+        paths = export(suite, out)
     except (ValueError, FileNotFoundError) as e:
         raise fail(e) from None
-    console.print(f"wrote {', '.join(map(str, paths))}")
+    shown = ", ".join(map(str, paths)) if len(paths) <= 4 else f"{len(paths)} files into {out}"
+    console.print(f"wrote {shown}")
 
 
 @app.command("import")
