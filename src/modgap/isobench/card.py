@@ -63,6 +63,14 @@ def _dtype(feature: Any) -> str:
     return kind.lower()
 
 
+def _size(n: int) -> str:
+    """The Hub's size category for ``n`` rows."""
+    for bound, name in ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K")):
+        if n < bound:
+            return name
+    return "100K<n<1M"
+
+
 def write_card(card: Path, suite_dir: Path, files: list[Path], features: Any) -> None:
     """Write the card for the parquet ``files`` exported from ``suite_dir`` (see the module doc)."""
     config_file = suite_dir / "config.json"
@@ -80,7 +88,7 @@ def write_card(card: Path, suite_dir: Path, files: list[Path], features: Any) ->
         "pretty_name": "IsoBench suite (modgap)",
         "tags": ["modgap", "isobench", "multimodal", "modality-gap", "synthetic"],
         "task_categories": ["visual-question-answering"],
-        "size_categories": ["n<1K" if sum(counts.values()) < 1000 else "1K<n<10K"],
+        "size_categories": [_size(sum(counts.values()))],
         "configs": configs,
     }
     made = (
@@ -117,8 +125,8 @@ Exported by modgap {__version__}.
 ```python
 from datasets import load_dataset
 
-ds = load_dataset("parquet", data_files={json.dumps([f.name for f in files])}, split="train")
-# or, from this folder or its Hub copy: load_dataset("path/or/repo", split="test")
+ds = load_dataset("parquet", data_files={{"test": {json.dumps(names)}}}, split="test")  # from this folder
+# or by this card's configs: load_dataset("this/folder/or/hub/repo", split="test")
 ```
 
 ## Columns
