@@ -90,6 +90,12 @@ def test_model_specs(spec, kind, name, url):
     assert parse_spec(str(s)) == s
 
 
+def test_a_spec_shows_its_url_without_credentials():
+    spec = parse_spec("openai:m@http://user:pw-SECRET456@127.0.0.1:8000/v1")
+    assert spec.base_url == "http://user:pw-SECRET456@127.0.0.1:8000/v1"
+    assert str(spec) == "openai:m@http://127.0.0.1:8000/v1"
+
+
 @pytest.mark.parametrize("bad", ["gpt-4o", "openai:", "openai:x@localhost:8000", "torch:foo"])
 def test_bad_model_specs_name_the_spec(bad):
     with pytest.raises(ValueError, match="spec|kind"):

@@ -1,16 +1,19 @@
 """OpenAI-compatible chat backend on the official ``openai`` client (OpenAI, vLLM, SGLang, Ollama, …).
 
 The API key is read from an environment variable at construction and kept only inside the client; it
-never appears in ``repr``, logs, caches or results.
+never appears in ``repr``, logs, caches or results (it is registered with :mod:`modgap.secrets`, so
+whatever echoes it back is redacted). Credentials in the base URL are sent as HTTP Basic instead.
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
 import os
 import random
 import time
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 import openai
 from openai import AsyncOpenAI
@@ -19,6 +22,7 @@ from modgap.models.cache import ResponseCache
 from modgap.models.chat import AudioPart, ChatRequest, ChatResponse, ImagePart, Part, TextPart, Usage
 from modgap.models.retry import RetryPolicy, call_with_retries
 from modgap.models.spec import DEFAULT_OPENAI_URL, ModelSpec
+from modgap.secrets import register, strip_userinfo
 
 __all__ = ["OpenAIBackend", "to_openai_messages", "should_retry"]
 
@@ -75,6 +79,20 @@ def _retry_after(e: BaseException) -> float | None:
         return None
 
 
+def _basic_auth(url: str) -> tuple[str, dict[str, str]]:
+    """(``url`` without user-info, the ``Authorization: Basic`` header its user-info asks for, if any).
+
+    aiohttp refuses credentials in a URL next to the API key's header: they go as this header instead.
+    """
+    parts = urlsplit(url)
+    if parts.username is None:
+        return url, {}
+    user, password = unquote(parts.username), unquote(parts.password or "")
+    token = base64.b64encode(f"{user}:{password}".encode()).decode()
+    register(password, parts.password)
+    return strip_userinfo(url), {"Authorization": f"Basic {token}"}
+
+
 class OpenAIBackend:
     """Async chat against one model of an OpenAI-compatible server, with a concurrency limit."""
 
@@ -97,6 +115,8 @@ class OpenAIBackend:
         if not key and spec.base_url == DEFAULT_OPENAI_URL:
             raise ValueError(f"set the environment variable {api_key_env} to your API key")
         _check_video_as(video_as)
+        url, basic = _basic_auth(spec.base_url or DEFAULT_OPENAI_URL)
+        register(key, *basic.values())
         self.spec = spec
         self.video_as = video_as
         self.name = str(spec)
@@ -109,8 +129,9 @@ class OpenAIBackend:
         # aiohttp carries a request for about half the CPU of the default transport: it matters at
         # hundreds of requests per second (benchmarks/runner_throughput.py).
         self._connect = lambda: AsyncOpenAI(
-            base_url=spec.base_url,
+            base_url=url,
             api_key=key or "EMPTY",
+            default_headers=basic,
             max_retries=0,
             timeout=timeout,
             http_client=openai.DefaultAioHttpClient(timeout=timeout),

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from modgap.secrets import strip_userinfo
+
 __all__ = ["ModelSpec", "parse_spec", "local_spec"]
 
 DEFAULT_OPENAI_URL = "https://api.openai.com/v1"
@@ -17,14 +19,18 @@ class ModelSpec:
     name: str
     """The served model name (openai) or a display name (hf)."""
     base_url: str | None = None
-    """openai only: any OpenAI-compatible endpoint (vLLM, SGLang, Ollama, llama.cpp, Gemini's, …)."""
+    """openai only: any OpenAI-compatible endpoint (vLLM, SGLang, Ollama, llama.cpp, Gemini's, …).
+
+    ``http://user:pass@host/v1`` authenticates with HTTP Basic (a proxy's credentials) instead of the
+    API key; the spec's string, which runs and logs record, leaves them out."""
     path: Path | None = None
     """hf only: a local model folder (``smollm2`` resolves to the embedded default)."""
 
     def __str__(self) -> str:
         if self.kind == "hf":
             return "smollm2" if self.name == "smollm2" else f"hf:{self.path}"
-        return f"openai:{self.name}" + (f"@{self.base_url}" if self.base_url != DEFAULT_OPENAI_URL else "")
+        url = strip_userinfo(self.base_url or DEFAULT_OPENAI_URL)
+        return f"openai:{self.name}" + (f"@{url}" if url != DEFAULT_OPENAI_URL else "")
 
 
 def parse_spec(spec: str) -> ModelSpec:
