@@ -75,6 +75,64 @@ def test_cache_is_safe_under_concurrent_writers(tmp_path):
     assert len(cache) == 200 and cache.get("m", _request("17")).text == "17"
 
 
+def _filled(path: Path, n: int = 60) -> list[ChatRequest]:
+    """A closed cache of ``n`` responses (several pages of SQLite); their requests."""
+    cache = ResponseCache(path)
+    requests = [_request(f"q{i}") for i in range(n)]
+    for i, request in enumerate(requests):
+        cache.put("m", request, ChatResponse(f"answer {i} " * 20, Usage(3, 40), model="m"))
+    cache.close()
+    return requests
+
+
+def _truncate(path: Path) -> None:
+    with path.open("r+b") as f:
+        f.truncate(6000)
+
+
+def _garbage(path: Path) -> None:
+    path.write_bytes(bytes(range(256)) * 40)
+
+
+def _foreign(path: Path) -> None:
+    path.unlink()
+    db = sqlite3.connect(path)
+    db.execute("CREATE TABLE responses (id INTEGER, blob BLOB)")
+    db.commit()
+    db.close()
+
+
+@pytest.mark.parametrize("damage", [_truncate, _garbage, _foreign])
+def test_a_damaged_or_foreign_cache_file_is_moved_aside_with_a_warning(tmp_path, damage, capsys):
+    path = tmp_path / "cache.sqlite"
+    requests = _filled(path)
+    damage(path)
+    cache = ResponseCache(path)
+    assert all(cache.get("m", r) is None for r in requests)  # truncation may show at the first read
+    assert cache.put("m", requests[0], ChatResponse("4")) and cache.get("m", requests[0]).text == "4"
+    (aside,) = tmp_path.glob("cache.sqlite.corrupt-*[0-9]")
+    warning = capsys.readouterr().out
+    assert warning.count("warning:") == 1 and f"moved to {aside.name}" in " ".join(warning.split())
+    assert len(cache) == 1
+
+
+def test_an_unreadable_row_is_a_miss_and_is_replaced(tmp_path):
+    path = tmp_path / "cache.sqlite"
+    requests = _filled(path, 3)
+    db = sqlite3.connect(path)
+    keys = [r.key("m") for r in requests]
+    db.execute("UPDATE responses SET response = '{not json' WHERE key = ?", (keys[0],))
+    db.execute('UPDATE responses SET response = \'{"text": 3, "usage": {}}\' WHERE key = ?', (keys[1],))
+    db.commit()
+    db.close()
+    cache = ResponseCache(path)
+    assert cache.get("m", requests[0]) is None and cache.get("m", requests[1]) is None
+    assert cache.get("m", requests[2]).text.startswith("answer 2")
+    assert len(cache) == 1  # the bad rows were dropped
+    cache.put("m", requests[0], ChatResponse("fresh"))
+    assert cache.get("m", requests[0]).text == "fresh"
+
+
 @pytest.mark.parametrize(
     ("spec", "kind", "name", "url"),
     [
