@@ -47,3 +47,15 @@ def test_bad_inputs(tmp_path):
         generate_world(0, 0, tmp_path)
     with pytest.raises(FileNotFoundError):
         load_world(tmp_path / "missing")
+
+
+@pytest.mark.parametrize("image", ["../../etc/passwd", "/etc/passwd", "images/link.png"])
+def test_an_image_path_leaving_the_world_folder_is_refused_naming_line_and_value(tmp_path, image):
+    world = tmp_path / "w"
+    generate_world(3, 0, world)
+    (world / "images" / "link.png").symlink_to("/etc/passwd")
+    lines = (world / "world.jsonl").read_text().splitlines()
+    lines[1] = json.dumps({**json.loads(lines[1]), "image": image})
+    (world / "world.jsonl").write_text("\n".join(lines) + "\n")
+    with pytest.raises(ValueError, match=rf"world.jsonl:2: .*image {image!r} is not a path inside"):
+        load_world(world)

@@ -32,8 +32,8 @@ from datasets import Image as ImageFeature
 
 from modgap.isobench.card import check_card, write_card
 from modgap.isobench.prompt_rows import prompt_rows
-from modgap.isobench.suite import Record, load_suite
-from modgap.isobench.task import AUDIO, TASKS, TEXT_IMAGE, VIDEO, Instance
+from modgap.isobench.suite import Record, load_suite, read_frames, read_media
+from modgap.isobench.task import AUDIO, IMAGE, TASKS, TEXT_IMAGE, VIDEO, Instance
 
 __all__ = ["FEATURES", "to_dataset", "to_parquet", "from_parquet"]
 
@@ -72,11 +72,7 @@ def _dumps(value: Any) -> str:
 
 def _row(record: Record, suite_dir: Path) -> dict[str, Any]:
     inst = record.instance
-
-    def read(path: str) -> bytes:
-        return (suite_dir / path).read_bytes()
-
-    media = {rep: read(path) for rep, path in record.media.items()}
+    media = {rep: read_media(suite_dir, record, rep) for rep in record.media}
     return {
         "id": inst.id,
         "task": inst.task,
@@ -87,11 +83,11 @@ def _row(record: Record, suite_dir: Path) -> dict[str, Any]:
         "text": _dumps(record.text),
         "meta": _dumps(inst.meta),
         "prompts": prompt_rows(record, suite_dir),
-        "image": {"bytes": read(record.image), "path": None},
+        "image": {"bytes": read_media(suite_dir, record, IMAGE), "path": None},
         TEXT_IMAGE: {"bytes": media[TEXT_IMAGE], "path": None} if TEXT_IMAGE in media else None,
         AUDIO: media.get(AUDIO),
         VIDEO: media.get(VIDEO),
-        "frames": [{"bytes": read(f), "path": None} for f in record.frames],
+        "frames": [{"bytes": frame, "path": None} for frame in read_frames(suite_dir, record)],
     }
 
 

@@ -16,8 +16,8 @@ from collections.abc import Sequence
 from html import escape
 from pathlib import Path
 
-from modgap.isobench.suite import Record, load_suite
-from modgap.isobench.task import AUDIO, TASKS, TEXT_IMAGE, VIDEO
+from modgap.isobench.suite import Record, load_suite, read_media
+from modgap.isobench.task import AUDIO, IMAGE, TASKS, TEXT_IMAGE, VIDEO
 
 __all__ = ["write_gallery", "render_gallery"]
 
@@ -139,7 +139,7 @@ def write_gallery(suite_dir: str | Path, out_html: str | Path, per_task: int = 4
         task = record.instance.task
         counts[task] = counts.get(task, 0) + 1
         if counts[task] <= per_task:
-            chosen.append((record, (suite_dir / record.image).read_bytes()))
+            chosen.append((record, read_media(suite_dir, record, IMAGE)))
     out_html.parent.mkdir(parents=True, exist_ok=True)
     prefix = Path(os.path.relpath(suite_dir.resolve(), out_html.parent.resolve())).as_posix() + "/"
     page = render_gallery(chosen, f"IsoBench suite: {suite_dir.name}", counts, prefix)

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from modgap.files import inside, read_checked
 from modgap.isobench.task import (
     AUDIO,
     IMAGE,
@@ -44,6 +45,8 @@ __all__ = [
     "load_suite",
     "resolve_tasks",
     "check_modalities",
+    "read_frames",
+    "read_media",
 ]
 
 INSTANCES = "instances.jsonl"
@@ -231,10 +234,46 @@ def write_suite(
 
 
 def load_suite(path: str | Path) -> list[Record]:
-    """Read a suite folder (or its ``instances.jsonl``) back into records; images stay on disk."""
-    return read_records(path, INSTANCES, _record, "a suite written by `modgap bench generate`")
+    """Read a suite folder (or its ``instances.jsonl``) back into records; images stay on disk.
+
+    Every file path must lie inside the suite folder (ValueError naming the line, field and value).
+    """
+    path = Path(path)
+    root = path if path.is_dir() else path.parent
+    what = "a suite written by `modgap bench generate`"
+    return read_records(path, INSTANCES, lambda d: _record(d, root), what)
 
 
-def _record(d: dict[str, Any]) -> Record:
+def _record(d: dict[str, Any], root: Path) -> Record:
     media, frames = dict(d.get("media", {})), tuple(d.get("frames", ()))
-    return Record(Instance.from_dict(d), dict(d["text"]), d["image"], media, frames)
+    record = Record(Instance.from_dict(d), dict(d["text"]), d["image"], media, frames)
+    for field_name, relative in _paths(record):
+        inside(root, relative, field_name)
+    return record
+
+
+def _paths(record: Record) -> list[tuple[str, str]]:
+    """(field, path) of every file the record names."""
+    return [
+        ("image", record.image),
+        *((f"media.{rep}", p) for rep, p in record.media.items()),
+        *((f"frames[{i}]", p) for i, p in enumerate(record.frames)),
+    ]
+
+
+_KIND = {IMAGE: "image", TEXT_IMAGE: "image", AUDIO: "audio", VIDEO: "video"}
+
+
+def read_media(suite_dir: Path, record: Record, representation: str) -> bytes:
+    """The file of a non-text representation, checked: inside the suite folder and decoding as its
+    kind. ValueError (FileNotFoundError) naming the file, the instance and the field if not."""
+    where = f"{representation} of instance {record.instance.id}"
+    return read_checked(suite_dir, record.path(representation), _KIND[representation], where)
+
+
+def read_frames(suite_dir: Path, record: Record) -> list[bytes]:
+    """The video's frames, each checked as :func:`read_media` checks an image."""
+    return [
+        read_checked(suite_dir, frame, "image", f"frames[{i}] of instance {record.instance.id}")
+        for i, frame in enumerate(record.frames)
+    ]

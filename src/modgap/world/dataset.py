@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from modgap.files import inside, read_checked
 from modgap.images import png_bytes
 from modgap.jsonl import read_records
 from modgap.world.language import Claim, caption_claims, caption_text
@@ -107,8 +108,17 @@ def generate_world(n: int, seed: int, out: str | Path, config: SceneConfig | Non
 
 
 def load_world(path: str | Path) -> list[WorldRecord]:
-    """Read a world folder (or its ``world.jsonl``); images stay on disk."""
-    return read_records(path, WORLD, WorldRecord.from_dict, "a folder written by generate_world")
+    """Read a world folder (or its ``world.jsonl``); images stay on disk, and must lie inside the folder
+    (ValueError naming the line and the path otherwise)."""
+    path = Path(path)
+    root = path if path.is_dir() else path.parent
+
+    def parse(d: dict[str, Any]) -> WorldRecord:
+        record = WorldRecord.from_dict(d)
+        inside(root, record.image, "image")
+        return record
+
+    return read_records(path, WORLD, parse, "a folder written by generate_world")
 
 
 def to_dataset(path: str | Path) -> Dataset:
@@ -121,7 +131,7 @@ def to_dataset(path: str | Path) -> Dataset:
     rows = [
         {
             "id": r.id,
-            "image": {"bytes": (root / r.image).read_bytes(), "path": None},
+            "image": {"bytes": read_checked(root, r.image, "image", f"image of scene {r.id}"), "path": None},
             "caption": r.caption,
             "scene": json.dumps(r.scene.to_dict(), sort_keys=True),
             "claims": json.dumps([c.to_dict() for c in r.claims], sort_keys=True),

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from scipy.stats import binomtest
 
+from modgap.files import read_checked
 from modgap.models import ChatBackend, ChatRequest, GenerationParams, ImagePart, Message
 from modgap.world.dataset import load_world
 from modgap.world.questions import Question
@@ -81,6 +82,8 @@ def evaluate_model(
     pairs = [(r.image, q) for r in records for q in r.questions]
     if not pairs:
         raise ValueError(f"{world} has no questions to ask")
+    for r in records:  # before the first request: only the world's images may leave the machine
+        read_checked(world, r.image, "image", f"image of scene {r.id}")
     right = asyncio.run(_score(backend, world, pairs, concurrency))
     kinds: dict[str, list[tuple[bool, float]]] = {}
     for (_, q), ok in zip(pairs, right, strict=True):
