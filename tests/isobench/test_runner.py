@@ -1,23 +1,31 @@
-"""The runner: jobs, records, resume after failures and crashes, faults over HTTP, secrets."""
+"""The runner: jobs, records, resume after failures and crashes, faults over HTTP, secrets, one writer
+per run folder, the damaged response cache and `bench run`'s exit status."""
 
+import base64
 import hashlib
 import json
 import os
+import re
 import signal
+import socket
+import sqlite3
 import subprocess
 import sys
+import threading
 import time
 
 import pytest
+from typer.testing import CliRunner
 
+from modgap.cli import app
 from modgap.isobench import TASKS, load_suite
 from modgap.isobench.prompts import lettered
 from modgap.isobench.results import RESULTS, read_results
-from modgap.isobench.runner import plan_jobs, run_bench
+from modgap.isobench.runner import first_per_task, plan_jobs, run_bench
 from modgap.isobench.suite import generate, write_suite
 from modgap.isobench.tasks._choices import LETTERS
-from modgap.models import BackgroundServer, ChatRequest, ImagePart
-from modgap.models.mock import MockBackend, mock_app
+from modgap.models import BackgroundServer, ChatRequest, ImagePart, ResponseCache
+from modgap.models.mock import MockBackend, mock_app, refusing_server
 from modgap.models.openai_backend import OpenAIBackend
 from modgap.models.retry import RetryPolicy
 from modgap.models.spec import parse_spec
@@ -151,26 +159,136 @@ def test_every_job_completes_once_through_429s_500s_timeouts_and_dropped_connect
     assert all(app.counts[k] > 0 for k in faults), app.counts
 
 
-def test_a_killed_run_restarted_ends_with_exactly_one_record_per_key(suite, tmp_path):
+def _kill_when(cmd: list[str], env: dict[str, str], results, lines: int) -> int:
+    """Start ``cmd``, kill -9 it once ``results`` has ``lines`` lines; how many it had then."""
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 90
+    while not results.is_file() or len(results.read_text().splitlines()) < lines:
+        assert proc.poll() is None, proc.stderr.read().decode()
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    return len(results.read_text().splitlines())
+
+
+def test_a_killed_run_and_its_killed_resume_end_with_exactly_one_record_per_key(suite, tmp_path):
     out = tmp_path / "run"
     cmd = [sys.executable, "-m", "modgap", "bench", "run", "--suite", str(suite), "--out", str(out)]
     cmd += ["--reps", "text", "--strategies", "direct,cot", "--concurrency", "2", "--no-cache"]
     env = {**os.environ, "OPENAI_API_KEY": SECRET}
     with BackgroundServer(mock_app(_oracle(suite), latency=0.3)) as url:
         cmd += ["--model", f"openai:mock@{url}"]
-        proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        deadline = time.monotonic() + 60
-        while not (out / RESULTS).is_file() or len((out / RESULTS).read_text().splitlines()) < 3:
-            assert proc.poll() is None, proc.stderr.read().decode()
-            assert time.monotonic() < deadline
-            time.sleep(0.05)
-        os.kill(proc.pid, signal.SIGKILL)
-        proc.wait()
-        partial = len((out / RESULTS).read_text().splitlines())
-        done = subprocess.run(cmd, env=env, capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr
+        partial = _kill_when(cmd, env, out / RESULTS, 3)
+        resumed = _kill_when(cmd, env, out / RESULTS, partial + 2)  # killed in the middle of its resume
+        done = CliRunner().invoke(app, cmd[3:], env=env)  # the same command, in this process
+    assert done.exit_code == 0, done.output
     keys = [json.loads(line)["key"] for line in (out / RESULTS).read_text().splitlines()]
     expected = len(plan_jobs(load_suite(suite), ["text"], ["direct", "cot"]))
-    assert 3 <= partial < expected and len(keys) == len(set(keys)) == expected
+    assert 3 <= partial < resumed < expected and len(keys) == len(set(keys)) == expected
     written = "".join(p.read_text(errors="replace") for p in out.rglob("*") if p.is_file())
     assert SECRET not in written
+
+
+def _bench_run(suite, out, model: str, *options: str, env: dict[str, str] | None = None):
+    args = ["bench", "run", "--model", model, "--suite", str(suite), "--out", str(out), *options]
+    return CliRunner().invoke(app, args, env=env)
+
+
+def test_a_second_runner_on_a_busy_run_folder_exits_2_naming_the_holder(suite, tmp_path):
+    out, started, tried = tmp_path / "run", threading.Event(), threading.Event()
+    oracle, first = _oracle(suite), {}
+
+    def reply(request):  # the first runner's requests wait until the second runner has tried
+        assert tried.wait(30)
+        return oracle(request)
+
+    def run_first():
+        backend = MockBackend(reply)
+        first["run"] = run_bench(backend, suite, out, ["text"], ["direct"], on_start=lambda _n: started.set())
+
+    thread = threading.Thread(target=run_first)
+    thread.start()
+    assert started.wait(30)
+    second = _bench_run(suite, out, "openai:other@http://127.0.0.1:9/v1", "--reps", "code", "--no-cache")
+    tried.set()
+    thread.join()
+    assert second.exit_code == 2, second.output
+    assert f"error: run folder {out} is in use by PID {os.getpid()}" in second.output
+    lines = (out / RESULTS).read_text().splitlines()
+    expected = len(plan_jobs(load_suite(suite), ["text"], ["direct"]))
+    assert (
+        len(lines)
+        == len({json.loads(line)["key"] for line in lines})
+        == len(first["run"].records)
+        == expected
+    )
+    assert json.loads((out / "config.json").read_text())["model"] == "mock"  # not the second runner's
+
+
+def test_a_run_whose_records_failed_exits_3_with_one_line_per_distinct_error(suite, tmp_path):
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    dead, out = f"openai:m@http://127.0.0.1:{port}/v1", tmp_path / "run"
+    options = ["--reps", "text", "--limit", "1", "--no-cache", "--max-attempts", "1"]
+    result = _bench_run(suite, out, dead, *options)
+    n = len(plan_jobs(first_per_task(load_suite(suite), 1), ["text"], ["direct"]))
+    assert result.exit_code == 3, result.output
+    summary = f"\n{n} of {n} records ended in error (1 distinct; rerun the command to retry them):\n"
+    assert summary in result.output and "Traceback" not in result.output
+    assert re.search(r"\n  API(Connection|Timeout)Error: [^\n]+\n$", result.output)  # as the client names it
+    allowed = _bench_run(suite, out, dead, *options, "--allow-errors")
+    assert allowed.exit_code == 0 and summary in allowed.output
+
+
+@pytest.mark.parametrize("userinfo", ["", "user:pw-SECRET456@"])
+def test_no_credential_reaches_the_console_the_run_folder_or_the_cache(suite, tmp_path, userinfo):
+    key, out, cache = "sk-test-SECRET123", tmp_path / "run", tmp_path / "cache.sqlite"
+    options = ["--reps", "text", "--limit", "1", "--cache", str(cache), "--max-attempts", "2"]
+    with refusing_server() as host:  # 401 and 500 bodies quoting the Authorization header
+        model = f"openai:m@http://{userinfo}{host}/v1"
+        result = _bench_run(suite, out, model, *options, env={"OPENAI_API_KEY": key})
+    assert result.exit_code == 3, result.output
+    assert "Error code: 401 - request refused; you sent Authorization: ***" in result.output
+    errors = {r["error"].split(" - ")[0] for r in read_results(out / RESULTS)[0].values()}
+    assert errors == {"AuthenticationError: Error code: 401", "InternalServerError: Error code: 500"}
+    files = [p.read_bytes().decode("latin-1") for p in tmp_path.rglob("*") if p.is_file()]
+    basic = base64.b64encode(b"user:pw-SECRET456").decode()
+    for secret in (key, "pw-SECRET456", basic):
+        assert not [text for text in [result.stdout, result.stderr, *files] if secret in text], secret
+    assert json.loads((out / "config.json").read_text())["model"] == f"openai:m@http://{host}/v1"
+
+
+@pytest.mark.parametrize("damage", ["truncated", "garbage", "foreign schema", "bad rows"])
+def test_a_rerun_over_a_damaged_cache_completes_with_every_record_correct(suite, tmp_path, damage, capsys):
+    path = tmp_path / "cache.sqlite"
+    with BackgroundServer(mock_app(_oracle(suite))) as url:
+
+        def run(out):
+            cache = ResponseCache(path)
+            backend = OpenAIBackend(parse_spec(f"openai:mock@{url}"), cache=cache)
+            summary = run_bench(backend, suite, out, ["text", "image"], ["direct"])
+            cache.close()
+            return summary
+
+        run(tmp_path / "first")
+        if damage == "truncated":
+            with path.open("r+b") as f:
+                f.truncate(path.stat().st_size // 3)
+        elif damage == "garbage":
+            path.write_bytes(os.urandom(20_000))
+        else:
+            db = sqlite3.connect(path)
+            if damage == "bad rows":
+                db.execute("UPDATE responses SET response = '{not json'")
+            else:
+                db.execute("CREATE TABLE runs (id INTEGER)")
+            db.commit()
+            db.close()
+        summary = run(tmp_path / "second")
+    assert summary.errors == 0 and all(r["correct"] for r in summary.records)
+    assert len(read_results(tmp_path / "second" / RESULTS)[0]) == len(summary.records)
+    moved = list(tmp_path.glob("cache.sqlite.corrupt-*[0-9]"))
+    assert len(moved) == (damage != "bad rows")
+    assert ("moved to" in capsys.readouterr().out) == (damage != "bad rows")

@@ -77,3 +77,61 @@ def test_cli_generate_gallery_and_export(tmp_path):
     assert result.exit_code == 0 and (tmp_path / "s.parquet").stat().st_size > 0
     result = runner.invoke(app, ["bench", "generate", "--tasks", "chess", "--out", str(suite)])
     assert result.exit_code == 2 and "unknown task" in result.output
+
+
+FIELDS = {"image": "images/x.png", "audio": "audio/x.wav", "video": "video/x.mp4"}
+"""Each file field of a suite record, with a path inside the suite for it."""
+
+
+def _suite_naming(folder, field: str, value: str):
+    """A one-instance suite whose ``field`` (image, or media audio/video) is ``value``."""
+    write_suite(generate(["physics"], 1, seed=0, workers=1), folder, {})
+    (record,) = [json.loads(line) for line in (folder / "instances.jsonl").read_text().splitlines()]
+    if field == "image":
+        record["image"] = value
+    else:
+        record["media"], record["frames"] = {field: value}, []
+    (folder / "instances.jsonl").write_text(json.dumps(record) + "\n")
+    return folder
+
+
+def _command(name: str, suite, tmp_path, field: str) -> list[str]:
+    if name == "run":
+        model = "openai:m@http://127.0.0.1:9/v1"  # never reached
+        return ["bench", "run", "--model", model, "--suite", str(suite), "--out", str(tmp_path / "run"),
+                "--reps", field, "--no-cache"]  # fmt: skip
+    out = tmp_path / ("out.parquet" if name == "export" else "gallery.html")
+    return ["bench", name, str(suite), "--out", str(out)]
+
+
+@pytest.mark.parametrize("escape", ["../../etc/passwd", "/etc/passwd", "symlink"])
+@pytest.mark.parametrize("field", list(FIELDS))
+@pytest.mark.parametrize("command", ["run", "export", "gallery"])
+def test_a_file_path_leaving_the_suite_is_refused_before_anything_is_read(tmp_path, command, field, escape):
+    (tmp_path / "outside").write_text("root:x:0:0:root:/root:/bin/bash\n")
+    suite = tmp_path / "suite"
+    value = "evil.png" if escape == "symlink" else escape
+    _suite_naming(suite, field, value)
+    if escape == "symlink":
+        (suite / "evil.png").symlink_to(tmp_path / "outside")
+    result = CliRunner().invoke(app, _command(command, suite, tmp_path, field))
+    assert result.exit_code == 2, result.output
+    name = "image" if field == "image" else f"media.{field}"
+    assert "instances.jsonl:1: not a record of a suite" in result.output
+    assert f"({name} {value!r} is not a path inside {suite})" in " ".join(result.output.split())
+    assert not (tmp_path / "out.parquet").exists() and not (tmp_path / "gallery.html").exists()
+
+
+@pytest.mark.parametrize(
+    "command, field",
+    [("run", "image"), ("run", "audio"), ("run", "video"), ("export", "image"), ("export", "audio"),
+     ("export", "video"), ("gallery", "image")],
+)  # fmt: skip
+def test_a_file_that_is_not_what_its_field_says_is_refused(tmp_path, command, field):
+    suite = _suite_naming(tmp_path / "suite", field, FIELDS[field])
+    (suite / FIELDS[field]).parent.mkdir(parents=True, exist_ok=True)
+    (suite / FIELDS[field]).write_text("root:x:0:0:root:/root:/bin/bash\n")
+    result = CliRunner().invoke(app, _command(command, suite, tmp_path, field))
+    assert result.exit_code == 2, result.output
+    kind = {"image": "an image", "audio": "a WAV file", "video": "an MP4 file"}[field]
+    assert f"{FIELDS[field]} ({field} of instance" in result.output and f"is not {kind}" in result.output

@@ -1,11 +1,13 @@
 """`modgap world eval`: replies read as options, scored per kind against chance, through any backend."""
 
+import base64
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from modgap.cli import app
-from modgap.models.mock import MockBackend
+from modgap.models.mock import MockBackend, refusing_server
 from modgap.world import generate_world, load_world
 from modgap.world.evaluate import evaluate_model, reads_as
 
@@ -48,3 +50,30 @@ def test_the_cli_prints_a_table_with_intervals(tmp_path):
         app, ["world", "eval", "--model", "hf:/nonexistent", "--world", str(tmp_path / "w")]
     )
     assert result.exit_code == 2 and "/nonexistent" in result.output
+
+
+@pytest.mark.parametrize("userinfo", ["", "user:pw-SECRET456@"])
+def test_an_api_error_is_one_redacted_line_and_exit_1_not_a_traceback(tmp_path, userinfo):
+    generate_world(4, 0, tmp_path / "w")
+    key = "sk-test-SECRET123"
+    with refusing_server() as host:  # 401 and 500 bodies quoting the Authorization header
+        model = f"openai:m@http://{userinfo}{host}/v1"
+        args = ["world", "eval", "--model", model, "--world", str(tmp_path / "w"), "--held-out", "2"]
+        result = CliRunner().invoke(app, args, env={"OPENAI_API_KEY": key})
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit)
+    (line,) = result.output.splitlines()
+    assert line.startswith(
+        "error: AuthenticationError: Error code: 401 - request refused; you sent Authorization: ***"
+    )
+    assert (
+        "SECRET" not in result.output and base64.b64encode(b"user:pw-SECRET456").decode() not in result.output
+    )
+
+
+def test_a_world_image_that_is_not_an_image_is_never_sent(tmp_path):
+    generate_world(4, 0, tmp_path / "w")
+    (tmp_path / "w" / "images" / "000003.png").write_text("root:x:0:0:root:/root:/bin/bash")
+    backend = MockBackend()
+    with pytest.raises(ValueError, match=r"000003.png \(image of scene 000003\) is not an image"):
+        evaluate_model(backend, tmp_path / "w", held_out=2)
+    assert backend.requests == []

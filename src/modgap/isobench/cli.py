@@ -10,7 +10,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from modgap import __version__
-from modgap.console import console, fail, progress
+from modgap.console import console, fail, one_line, progress, redacted_errors
 
 if TYPE_CHECKING:
     from modgap.isobench.runner import RunSummary
@@ -149,6 +149,7 @@ def make_suite(
 
 
 @app.command("run")
+@redacted_errors
 def bench_run(
     model: Annotated[str, typer.Option(help="openai:NAME[@URL], hf:/path/to/model or smollm2.")],
     suite: Annotated[Path, typer.Option(help="A suite folder (`modgap bench generate`).")],
@@ -177,17 +178,32 @@ def bench_run(
     video_as: Annotated[
         str, typer.Option(help="Send videos as 'frames' (images) or as one MP4 'video_url' (vLLM).")
     ] = "frames",
+    max_attempts: Annotated[
+        int, typer.Option(help="Tries per API request, the first included (retries back off).")
+    ] = 6,
+    allow_errors: Annotated[
+        bool, typer.Option("--allow-errors", help="Exit 0 even if some records ended in error.")
+    ] = False,
 ) -> None:
-    """Evaluate a model on a suite: one JSONL record per (instance, representation, strategy)."""
+    """Evaluate a model on a suite: one JSONL record per (instance, representation, strategy).
+
+    Exits 3 if any record ended in error after retries (a rerun retries just those), 2 on bad input.
+    """
     import os
 
-    from modgap.models import GenerationParams, cache_dir, make_backend
+    from modgap.models import GenerationParams, RetryPolicy, cache_dir, make_backend
 
     rep_list = ["text", "image"] if reps == "all" else [r.strip() for r in reps.split(",") if r.strip()]
     try:
         params = GenerationParams(max_tokens=max_tokens, temperature=temperature)
         store = None if no_cache else (cache or cache_dir() / "responses.sqlite")
-        common = {"concurrency": concurrency, "api_key_env": api_key_env, "device": device, "cache": store}
+        common = {
+            "concurrency": concurrency,
+            "api_key_env": api_key_env,
+            "device": device,
+            "cache": store,
+            "retry": RetryPolicy(max_attempts=max_attempts),
+        }
         backend = make_backend(model, video_as=video_as, **common)
         judge_backend = make_backend(judge, **common) if judge else None
     except (ValueError, FileNotFoundError, ImportError) as e:
@@ -208,11 +224,21 @@ def bench_run(
         )
     except (ValueError, FileNotFoundError) as e:
         raise fail(e) from None
-    console.print(_summary_table(summary, out))
+    if summary.accuracy():
+        console.print(_summary_table(summary, out))
     console.print(f"{summary.skipped} already done, {len(summary.records)} new, {summary.errors} errors")
-    for error in sorted({r["error"] for r in summary.records if r["error"]})[:3]:
-        console.print(f"[red]error:[/] {escape(error)}", soft_wrap=True)
     console.print(f"report: modgap bench report {out} --out {out}/report")
+    if summary.errors:
+        errors = list(dict.fromkeys(one_line(r["error"]) for r in summary.records if r["error"]))
+        console.print(
+            f"[bold red]{summary.errors} of {len(summary.records)} records ended in error[/] "
+            f"({len(errors)} distinct; rerun the command to retry them):",
+            soft_wrap=True,
+        )
+        for error in errors[:3]:
+            console.print(f"  {escape(error)}", soft_wrap=True)
+        if not allow_errors:
+            raise typer.Exit(code=3)
 
 
 def run_with_progress(backend, suite: Path, out: Path, *args, **kwargs) -> RunSummary:

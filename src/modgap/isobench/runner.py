@@ -2,9 +2,14 @@
 
 A run folder holds ``config.json`` (written first, no secrets) and ``results.jsonl``, one record per
 key ``instance_id|representation|strategy``, appended and flushed as each finishes, so a crash loses
-at most the calls in flight. Resuming (the default) drops a torn last line and earlier failures,
-rewrites the file atomically with the finished records only, and runs what is missing: a run
-killed at any point and restarted ends with exactly one record per key.
+at most the calls in flight. A run holds the folder's lock (:mod:`modgap.lock`) from before it writes
+``config.json`` to its end, so a second runner on the folder stops at once instead of racing it.
+Resuming (the default) drops a torn last line and earlier failures, rewrites the file atomically
+with the finished records only, and runs what is missing: a run killed at any point (a resume
+included) and restarted ends with exactly one record per key.
+
+Every media file a job shows is checked before the first request (inside the suite folder, decoding
+as its kind), and every record and ``config.json`` go through :func:`modgap.secrets.redact_values`.
 
 Record fields: key, instance_id, task, domain, representation, strategy, model, answer, choices,
 response (the final reply), steps (every reply, for two-call strategies), parsed, parse_method,
@@ -26,10 +31,12 @@ from modgap import __version__
 from modgap.isobench.parsing import Parsed, explain_answer, judge_answer
 from modgap.isobench.prompts import STRATEGIES, TWO_STEP, Plan, plan
 from modgap.isobench.results import CONFIG, RESULTS, read_results
-from modgap.isobench.suite import Record, load_suite
+from modgap.isobench.suite import Record, load_suite, read_frames, read_media
 from modgap.isobench.task import AUDIO, IMAGE, MEDIA, TASKS, TEXT_IMAGE, VIDEO, Task
+from modgap.lock import hold
 from modgap.models import ChatBackend, ChatRequest, GenerationParams
 from modgap.models.chat import AudioPart, ImagePart, Part, VideoPart
+from modgap.secrets import redact_values
 
 _KIND = {IMAGE: "image", TEXT_IMAGE: "image", AUDIO: "audio", VIDEO: "video"}
 """What a model must read for each modality (a text image is an image)."""
@@ -120,9 +127,12 @@ def first_per_task(records: Iterable[Record], limit: int | None) -> list[Record]
 
 
 def prepare_run(out: Path, config: dict[str, Any], resume: bool = True) -> set[str]:
-    """Write ``config.json``; keep the finished records (compacted) and return their keys."""
+    """Write ``config.json``; keep the finished records (compacted) and return their keys.
+
+    Call it holding the folder's lock (:func:`modgap.lock.hold`): it rewrites ``results.jsonl``.
+    """
     out.mkdir(parents=True, exist_ok=True)
-    config = json.loads(json.dumps(config))  # compare as it will read back (tuples become lists)
+    config = json.loads(json.dumps(redact_values(config)))  # as it will read back (tuples become lists)
     results, config_file = out / RESULTS, out / CONFIG
     if resume and config_file.is_file():
         old = json.loads(config_file.read_text())
@@ -163,12 +173,6 @@ class RunSummary:
 def _prompt_hash(request: ChatRequest) -> str:
     blob = json.dumps(request.canonical(), sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
-
-
-def _redact(text: str, secrets: Sequence[str]) -> str:
-    for secret in secrets:
-        text = text.replace(secret, "***")
-    return text
 
 
 async def _execute(
@@ -238,11 +242,11 @@ async def run_jobs(
 ) -> list[dict[str, Any]]:
     """Run ``jobs`` with at most ``concurrency`` in flight, appending each record as it finishes.
 
-    ``secrets`` (e.g. the API key) are blanked out of every record before it is written.
+    ``secrets`` (e.g. the API key) are blanked out of every record, as are credentials
+    (:func:`modgap.secrets.redact`), before it is written, returned or passed to ``on_record``.
     """
     if concurrency < 1:
         raise ValueError(f"concurrency must be >= 1, got {concurrency}")
-    secrets = [s for s in secrets if s]
     tasks = {name: TASKS[name]() for name in {j.record.instance.task for j in jobs}}
     gate = asyncio.Semaphore(concurrency)
 
@@ -254,8 +258,8 @@ async def run_jobs(
     try:
         with results.open("a", encoding="utf-8") as f:
             for finished in asyncio.as_completed([one(j) for j in jobs]):
-                record = await finished
-                f.write(_redact(json.dumps(record, ensure_ascii=False), secrets) + "\n")
+                record = redact_values(await finished, secrets)
+                f.write(json.dumps(record, ensure_ascii=False) + "\n")
                 f.flush()  # in the OS's hands now: a killed process loses nothing written
                 written.append(record)
                 if on_record is not None:
@@ -307,6 +311,7 @@ def run_bench(
     }
     if missing:
         raise ValueError(f"{suite} has no {', '.join(sorted(missing))}: generate it with --modalities")
+    _check_media(suite, jobs)
     config = {
         "version": 1,
         "model": backend.name,
@@ -318,11 +323,26 @@ def run_bench(
         "judge": judge.name if judge else None,
         "modgap": __version__,
     }
-    done = prepare_run(out, config, resume)
-    todo = [j for j in jobs if j.key not in done]
-    if on_start is not None:
-        on_start(len(todo))
-    written = asyncio.run(
-        run_jobs(backend, todo, suite, out / RESULTS, params, concurrency, judge, secrets, on_record)
-    )
+    with hold(out):
+        done = prepare_run(out, config, resume)
+        todo = [j for j in jobs if j.key not in done]
+        if on_start is not None:
+            on_start(len(todo))
+        written = asyncio.run(
+            run_jobs(backend, todo, suite, out / RESULTS, params, concurrency, judge, secrets, on_record)
+        )
     return RunSummary(skipped=len(jobs) - len(todo), records=written)
+
+
+def _check_media(suite: Path, jobs: Sequence[Job]) -> None:
+    """Every media file the jobs show, checked once before any request (see :func:`read_media`)."""
+    shown = {
+        (job.record.instance.id, rep): job.record
+        for job in jobs
+        for rep in job.representation.split("+")
+        if rep in MEDIA
+    }
+    for (_, rep), record in shown.items():
+        read_media(suite, record, rep)
+        if rep == VIDEO:
+            read_frames(suite, record)

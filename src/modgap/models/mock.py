@@ -3,16 +3,21 @@
 :class:`MockBackend` answers in-process with a function of the request. :func:`mock_app` serves it
 over the OpenAI-compatible API of ``modgap serve``, optionally with a fixed latency and with faults
 injected at seeded random: 429 with Retry-After, 500, replies slower than the client's time-out, and
-connections dropped in the middle of a response.
+connections dropped in the middle of a response. :func:`refusing_server` refuses every request with an
+error that quotes the request's credentials back, as some servers and proxies do.
 """
 
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import random
+import threading
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from fastapi import FastAPI
@@ -20,7 +25,7 @@ from fastapi import FastAPI
 from modgap.models.chat import ChatRequest, ChatResponse, Usage
 from modgap.models.serve import make_app
 
-__all__ = ["MockBackend", "FaultInjector", "mock_app", "FAULTS"]
+__all__ = ["MockBackend", "FaultInjector", "mock_app", "refusing_server", "FAULTS"]
 
 FAULTS = ("429", "500", "slow", "drop")
 
@@ -97,3 +102,32 @@ def mock_app(
     """An OpenAI-compatible server app around :class:`MockBackend` (with faults if asked)."""
     app = make_app(MockBackend(reply, name, latency))
     return FaultInjector(app, faults, seed, slow_s) if faults else app
+
+
+@contextmanager
+def refusing_server() -> Iterator[str]:
+    """``with refusing_server() as host:`` (``127.0.0.1:PORT``): every POST is answered 401 and 500 in
+    turn, the error message quoting the request's ``Authorization`` header and all its headers."""
+    calls = itertools.count(1)
+
+    class Refuse(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers.get("content-length", 0)))
+            message = f"request refused; you sent Authorization: {self.headers['Authorization']}, "
+            body = json.dumps({"error": {"message": message + str(dict(self.headers))}}).encode()
+            self.send_response(401 if next(calls) % 2 else 500)
+            self.send_header("content-type", "application/json")
+            self.send_header("content-length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Refuse)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()

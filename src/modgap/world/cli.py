@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from modgap.console import console, fail, progress
+from modgap.console import console, fail, progress, redacted_errors
 
 app = typer.Typer(
     help="Synthetic visual world with exact truth, and a tiny trainable VLM.", no_args_is_help=True
@@ -166,6 +166,7 @@ def accuracy_table(scores: dict[str, float], chance_file: Path, title: str) -> T
 
 
 @app.command("eval")
+@redacted_errors
 def world_eval(
     model: Annotated[str, typer.Option(help="hf:zoo/world-vlm, openai:NAME[@URL] or any model spec.")],
     world: Annotated[Path, typer.Option(help="A `modgap world generate` folder.")] = Path("world"),
