@@ -29,7 +29,7 @@ from pathlib import Path
 
 from modgap.isobench.prompt_rows import prompt_rows
 from modgap.isobench.prompts import TASK_PROMPTS, question
-from modgap.isobench.suite import load_suite
+from modgap.isobench.suite import load_suite, read_media
 from modgap.isobench.task import IMAGE, TASKS
 from modgap.isobench.tasks._choices import LETTERS
 
@@ -60,7 +60,7 @@ def export_vlmevalkit(suite: str | Path, out: str | Path) -> list[Path]:
         inst = record.instance
         row = {
             "index": str(len(mcq) + len(open_)),
-            "image": base64.b64encode((suite / record.image).read_bytes()).decode(),
+            "image": base64.b64encode(read_media(suite, record, IMAGE)).decode(),
             "category": inst.task,
             "l2-category": TASKS[inst.task].domain,
             "instance_id": inst.id,
