@@ -55,6 +55,28 @@ def test_stop_strings_cut_the_reply_like_openai(smollm2):
     assert "3" not in cut and full.startswith(cut)
 
 
+def test_a_cancelled_request_stops_its_generation_and_frees_the_model(smollm2, monkeypatch):
+    """What a server's time limit or shutdown does: the abandoned rows stop at their next token."""
+    finished = []
+    generate_batch = smollm2.generate_batch
+
+    def spy(requests, abandoned=None):
+        finished.append(generate_batch(requests, abandoned))
+        return finished[-1]
+
+    monkeypatch.setattr(smollm2, "generate_batch", spy)
+
+    async def abandon_then_ask():
+        with pytest.raises(TimeoutError):
+            await asyncio.wait_for(smollm2.generate(_ask("Tell me a very long story.", 4096)), 1)
+        return await smollm2.generate(_ask("What is 2+2?", 2))
+
+    answer = asyncio.run(abandon_then_ask())
+    assert answer.usage.completion_tokens <= 2
+    abandoned = finished[0][0].usage.completion_tokens
+    assert 0 < abandoned < 4096, abandoned
+
+
 def test_an_image_for_a_text_only_model_is_a_clear_error(smollm2):
     request = ChatRequest((Message.make("user", "What is this?", Image.new("RGB", (8, 8))),))
     with pytest.raises(ValueError, match="text-only"):

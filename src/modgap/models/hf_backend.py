@@ -12,12 +12,14 @@ import io
 import threading
 import time
 import wave
+from collections.abc import Callable
 from itertools import groupby
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
+from transformers import StoppingCriteria, StoppingCriteriaList
 
 from modgap.models.cache import ResponseCache
 from modgap.models.chat import (
@@ -81,8 +83,14 @@ class HFBackend:
             self.cache.put(self.name, request, response)
         return response
 
-    def generate_batch(self, requests: list[ChatRequest]) -> list[ChatResponse]:
-        """Answer requests that share decoding parameters in one ``generate`` call (synchronous)."""
+    def generate_batch(
+        self, requests: list[ChatRequest], abandoned: Callable[[], list[bool]] | None = None
+    ) -> list[ChatResponse]:
+        """Answer requests that share decoding parameters in one ``generate`` call (synchronous).
+
+        ``abandoned``, polled after each token, marks the rows no one waits for any more (their caller
+        was cancelled: a time-out, a server shutting down); those stop there, the call ends when all do.
+        """
         if len({r.params for r in requests}) != 1:
             raise ValueError("generate_batch needs requests with identical GenerationParams")
         for r in requests:
@@ -97,6 +105,8 @@ class HFBackend:
             kwargs |= {"do_sample": False, "temperature": None, "top_p": None, "top_k": None}
         if params.stop:
             kwargs |= {"stop_strings": list(params.stop), "tokenizer": tokenizer}
+        if abandoned is not None:
+            kwargs["stopping_criteria"] = StoppingCriteriaList([_Abandoned(abandoned)])
         start = time.perf_counter()
         with self._model_lock, torch.inference_mode():
             if params.seed is not None:
@@ -173,11 +183,18 @@ class HFBackend:
             batch = [await queue.get()]
             while len(batch) < self.batch_size and not queue.empty():
                 batch.append(queue.get_nowait())
+            batch = [item for item in batch if not item[1].cancelled()]  # timed out while queued
             batch.sort(key=lambda item: repr(item[0].params))
             for _, group in groupby(batch, key=lambda item: item[0].params):
                 items = list(group)
+                futures = [f for _, f in items]
                 try:
-                    responses = await asyncio.to_thread(self.generate_batch, [r for r, _ in items])
+                    responses = await asyncio.to_thread(
+                        self.generate_batch,
+                        [r for r, _ in items],
+                        # read from the model's thread: cancelled() only reads the future's state
+                        lambda futures=futures: [f.cancelled() for f in futures],
+                    )
                 except Exception as e:  # noqa: BLE001 - handed to every waiting caller
                     for _, future in items:
                         if not future.done():
@@ -186,6 +203,18 @@ class HFBackend:
                 for (_, future), response in zip(items, responses, strict=True):
                     if not future.done():
                         future.set_result(response)
+
+
+class _Abandoned(StoppingCriteria):
+    """Stops each row whose ``abandoned()`` flag is set."""
+
+    def __init__(self, abandoned: Callable[[], list[bool]]):
+        self.abandoned = abandoned
+
+    def __call__(
+        self, input_ids: torch.LongTensor, scores: torch.FloatTensor, **kwargs: Any
+    ) -> torch.BoolTensor:
+        return torch.tensor(self.abandoned(), dtype=torch.bool, device=input_ids.device)
 
 
 def _conversation(request: ChatRequest, multimodal: bool) -> list[dict[str, Any]]:
