@@ -4,8 +4,11 @@ import asyncio
 import http.client
 import io
 import json
+import signal
 import socket
 import struct
+import subprocess
+import sys
 import threading
 import time
 import urllib.error
@@ -17,10 +20,12 @@ import imageio.v3 as iio
 import numpy as np
 import pytest
 from PIL import Image
+from typer.testing import CliRunner
 
+from modgap.cli import app as cli
 from modgap.models import BackgroundServer, ChatRequest, ChatResponse, Usage, make_app
 from modgap.models.mock import MockBackend
-from modgap.models.serve import ServeLimits, is_loopback
+from modgap.models.serve import ServeLimits, free_port, is_loopback
 
 
 def _echo(request: ChatRequest) -> str:
@@ -244,3 +249,67 @@ def test_on_shutdown_a_request_still_running_after_the_grace_gets_503():
     assert stopped < 2 and not server.thread.is_alive()
     status, answer, _ = answers[0]
     assert status == 503 and answer["error"]["message"] == "the server is shutting down"
+
+
+runner = CliRunner()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--port", "99999"], "--port must be between 1 and 65535, got 99999"),
+        (["--port", "0"], "--port must be between 1 and 65535, got 0"),
+        (["--max-body-mb", "nan"], "max_body_mb must be a positive number"),
+        (["--request-timeout", "-1"], "request_timeout must be a positive number"),
+        (["--api-key-env", "MODGAP_TEST_UNSET_KEY"], "MODGAP_TEST_UNSET_KEY is not set"),
+    ],
+)
+def test_bad_serve_flags_are_one_line_and_exit_2_before_the_model_loads(args, message, monkeypatch):
+    monkeypatch.delenv("MODGAP_TEST_UNSET_KEY", raising=False)
+    result = runner.invoke(cli, ["serve", "--model", "hf:/no/such/model", *args])
+    assert result.exit_code == 2 and message in result.output
+    assert len(result.output.strip().splitlines()) == 1 and "Traceback" not in result.output
+
+
+def _safe_call(url: str, body: dict) -> int | str:
+    """The status of a POST, or the name of the error that ended it."""
+    try:
+        return _call(url, body)[0]
+    except (OSError, http.client.HTTPException) as e:
+        return type(e).__name__
+
+
+@pytest.mark.slow  # 20-40 s: the subprocess imports torch and loads SmolLM2
+def test_sigterm_stops_a_real_server_with_a_generation_in_flight():
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "modgap", "serve", "--model", "smollm2", "--device", "cpu"]
+        + ["--port", str(port), "--shutdown-grace", "1"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}/v1"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                urllib.request.urlopen(url + "/models", timeout=1).close()
+                break
+            except OSError:
+                assert process.poll() is None and time.monotonic() < deadline, "the server did not start"
+                time.sleep(0.2)
+        long = {"model": "smollm2", "messages": [{"role": "user", "content": "Tell a long story."}]}
+        answers = []
+        client = threading.Thread(target=lambda: answers.append(_safe_call(url, long | {"max_tokens": 4096})))
+        client.start()
+        time.sleep(1.5)  # the generation is under way
+        start = time.monotonic()
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=15)
+        stopped = time.monotonic() - start
+        client.join(timeout=5)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert stopped < 5, (stopped, process.stdout.read().decode())
+    assert not client.is_alive() and answers == [503]
