@@ -85,6 +85,17 @@ def test_an_image_for_a_text_only_model_is_a_clear_error(smollm2):
         asyncio.run(smollm2.generate(request))
 
 
+def test_a_prompt_past_the_context_length_is_refused_before_generation(smollm2):
+    limit = smollm2.context_length
+    assert limit == 8192  # SmolLM2-135M-Instruct's max_position_embeddings
+    huge = _ask("word " * (10 * limit))  # 50 characters a token would still not fit: refused untokenized
+    with pytest.raises(ValueError, match="cannot fit .* context length of 8,192 tokens"):
+        smollm2.generate_batch([huge])
+    near = _ask("sea " * (limit - 100), max_tokens=512)  # ~8,100 prompt tokens + 512 > 8,192
+    with pytest.raises(ValueError, match=r"plus max_tokens \(512\) exceeds .* 8,192 tokens"):
+        smollm2.generate_batch([near])
+
+
 def test_a_missing_model_folder_names_the_path(tmp_path):
     with pytest.raises(FileNotFoundError, match=str(tmp_path / "nope")):
         HFBackend(tmp_path / "nope")

@@ -37,6 +37,10 @@ from modgap.models.loading import load_pretrained
 __all__ = ["HFBackend"]
 
 
+_MAX_CHARS_PER_TOKEN = 32
+"""No tokenizer averages more characters per token: a longer text is refused without tokenizing it."""
+
+
 class HFBackend:
     """Chat with a local Hugging Face checkpoint (``"smollm2"`` for the embedded default)."""
 
@@ -98,6 +102,7 @@ class HFBackend:
         params = requests[0].params
         model, tokenizer = self.loaded.model, self.loaded.tokenizer
         inputs = self._encode([_conversation(r, self.multimodal) for r in requests])
+        self._check_length(int(inputs["input_ids"].shape[1]), params.max_tokens)
         kwargs: dict[str, Any] = {"max_new_tokens": params.max_tokens, "pad_token_id": tokenizer.pad_token_id}
         if params.temperature > 0:
             kwargs |= {"do_sample": True, "temperature": params.temperature, "top_p": params.top_p}
@@ -138,6 +143,13 @@ class HFBackend:
         }
 
     def _check(self, request: ChatRequest) -> None:
+        limit = self.context_length
+        chars = sum(len(m.text) for m in request.messages)
+        if limit is not None and chars > _MAX_CHARS_PER_TOKEN * limit:  # refused before tokenizing it
+            raise ValueError(
+                f"the prompt ({chars:,} characters) cannot fit {self.name}'s context length "
+                f"of {limit:,} tokens"
+            )
         missing = set().union(*(m.media for m in request.messages)) - self.accepts
         if missing:
             what = (
@@ -148,6 +160,21 @@ class HFBackend:
             raise ValueError(
                 f"{self.name} does not accept {' or '.join(sorted(missing))} input ({what}); "
                 "choose representations it can read"
+            )
+
+    @property
+    def context_length(self) -> int | None:
+        """The longest sequence (prompt + reply) the language model was built for, when its config says."""
+        config = self.loaded.model.config
+        config = getattr(config, "text_config", None) or config
+        return getattr(config, "max_position_embeddings", None)
+
+    def _check_length(self, prompt_tokens: int, max_tokens: int) -> None:
+        limit = self.context_length
+        if limit is not None and prompt_tokens + max_tokens > limit:
+            raise ValueError(
+                f"the prompt ({prompt_tokens:,} tokens) plus max_tokens ({max_tokens:,}) exceeds "
+                f"{self.name}'s context length of {limit:,} tokens"
             )
 
     def _encode(self, conversations: list[list[dict[str, Any]]]) -> Any:
