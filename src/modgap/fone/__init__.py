@@ -1,32 +1,22 @@
 """FoNE: Fourier Number Embedding — one token per number, digits read back by per-place classification."""
 
-from modgap.fone.encoding import (
-    DIGIT_PHASES,
-    decode,
-    digit_targets,
-    encode,
-    encode_many,
-    feature_width,
-    places,
-)
-from modgap.fone.hf import FoNECausalLM, FoNECausalLMOutput
-from modgap.fone.modules import FoNEEmbedding, FoNEHead, FourierConfig
-from modgap.fone.tokenization import NUM_TOKEN, NumberTokenizer, render_number
+import lazy_loader
 
-__all__ = [
-    "DIGIT_PHASES",
-    "NUM_TOKEN",
-    "FoNECausalLM",
-    "FoNECausalLMOutput",
-    "FoNEEmbedding",
-    "FoNEHead",
-    "FourierConfig",
-    "NumberTokenizer",
-    "decode",
-    "digit_targets",
-    "encode",
-    "encode_many",
-    "feature_width",
-    "places",
-    "render_number",
-]
+# Names resolve on first use (PEP 562), so importing the package loads no torch or transformers.
+__getattr__, __dir__, __all__ = lazy_loader.attach(
+    __name__,
+    submod_attrs={
+        "encoding": [
+            "DIGIT_PHASES",
+            "decode",
+            "digit_targets",
+            "encode",
+            "encode_many",
+            "feature_width",
+            "places",
+        ],
+        "hf": ["FoNECausalLM", "FoNECausalLMOutput"],
+        "modules": ["FoNEEmbedding", "FoNEHead", "FourierConfig"],
+        "tokenization": ["NUM_TOKEN", "NumberTokenizer", "render_number"],
+    },
+)

@@ -1,76 +1,36 @@
 """IsoBench: one problem in isomorphic text, image, audio and video forms, generated with verified answers."""
 
-from modgap.isobench import tasks  # noqa: F401  (registers every task)
-from modgap.isobench.export import from_parquet, to_dataset, to_parquet
-from modgap.isobench.gallery import write_gallery
-from modgap.isobench.media import render_text_image, render_video, text_image
-from modgap.isobench.official import import_isobench, load_isobench
-from modgap.isobench.parsing import Parsed, explain_answer, judge_answer, parse_answer
-from modgap.isobench.report import ReportSummary, Run, load_run, write_report
-from modgap.isobench.runner import plan_jobs, run_bench
-from modgap.isobench.speech import render_audio, spoken_text, synthesize
-from modgap.isobench.stats import Accuracy, Analysis, Outcome, analyse, compare_paired, mcnemar_p, wilson_ci
-from modgap.isobench.suite import ISOBENCH_SIZES, Record, generate, load_suite, write_suite
-from modgap.isobench.task import (
-    AUDIO,
-    IMAGE,
-    MEDIA,
-    TASKS,
-    TEXT_IMAGE,
-    VIDEO,
-    Instance,
-    Task,
-    TaskConfig,
-    create_task,
-    register_task,
-    solve,
-)
+import lazy_loader
 
-__all__ = [
-    "AUDIO",
-    "IMAGE",
-    "ISOBENCH_SIZES",
-    "MEDIA",
-    "TASKS",
-    "TEXT_IMAGE",
-    "VIDEO",
-    "Accuracy",
-    "Analysis",
-    "Instance",
-    "Outcome",
-    "Parsed",
-    "Record",
-    "ReportSummary",
-    "Run",
-    "Task",
-    "TaskConfig",
-    "analyse",
-    "compare_paired",
-    "create_task",
-    "explain_answer",
-    "from_parquet",
-    "generate",
-    "import_isobench",
-    "judge_answer",
-    "load_isobench",
-    "load_run",
-    "load_suite",
-    "mcnemar_p",
-    "parse_answer",
-    "plan_jobs",
-    "render_audio",
-    "render_text_image",
-    "render_video",
-    "run_bench",
-    "register_task",
-    "solve",
-    "spoken_text",
-    "synthesize",
-    "text_image",
-    "to_dataset",
-    "to_parquet",
-    "wilson_ci",
-    "write_gallery",
-    "write_report",
-    "write_suite",
-]
+# Names resolve on first use (PEP 562), so importing the package loads no torch or transformers; the
+# built-in tasks register on the first look-up in TASKS.
+__getattr__, __dir__, __all__ = lazy_loader.attach(
+    __name__,
+    submodules=["tasks"],
+    submod_attrs={
+        "export": ["from_parquet", "to_dataset", "to_parquet"],
+        "gallery": ["write_gallery"],
+        "media": ["render_text_image", "render_video", "text_image"],
+        "official": ["import_isobench", "load_isobench"],
+        "parsing": ["Parsed", "explain_answer", "judge_answer", "parse_answer"],
+        "report": ["ReportSummary", "Run", "load_run", "write_report"],
+        "runner": ["plan_jobs", "run_bench"],
+        "speech": ["render_audio", "spoken_text", "synthesize"],
+        "stats": ["Accuracy", "Analysis", "Outcome", "analyse", "compare_paired", "mcnemar_p", "wilson_ci"],
+        "suite": ["ISOBENCH_SIZES", "Record", "generate", "load_suite", "write_suite"],
+        "task": [
+            "AUDIO",
+            "IMAGE",
+            "Instance",
+            "MEDIA",
+            "TASKS",
+            "TEXT_IMAGE",
+            "Task",
+            "TaskConfig",
+            "VIDEO",
+            "create_task",
+            "register_task",
+            "solve",
+        ],
+    },
+)

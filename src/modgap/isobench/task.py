@@ -12,10 +12,11 @@ Determinism: every instance draws from its own ``random.Random`` seeded by the c
 from __future__ import annotations
 
 import hashlib
+import importlib
 import json
 import random
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any, ClassVar, TypeVar
 
@@ -32,6 +33,7 @@ __all__ = [
     "Instance",
     "Task",
     "TaskConfig",
+    "TaskRegistry",
     "TASKS",
     "register_task",
     "create_task",
@@ -162,15 +164,42 @@ class Task(ABC):
         return float(prediction.strip().lower() == instance.answer.strip().lower())
 
 
-TASKS: dict[str, type[Task]] = {}
+class TaskRegistry(Mapping[str, "type[Task]"]):
+    """Task name → class. The built-in tasks (:mod:`modgap.isobench.tasks`, which import sympy,
+    networkx, python-chess and rdkit) register on the first look-up, not when the package is imported."""
+
+    def __init__(self, builtin: str) -> None:
+        self._tasks: dict[str, type[Task]] = {}
+        self._builtin: str | None = builtin
+
+    def _all(self) -> dict[str, type[Task]]:
+        if self._builtin is not None:
+            builtin, self._builtin = self._builtin, None
+            importlib.import_module(builtin)
+        return self._tasks
+
+    def __getitem__(self, name: str) -> type[Task]:
+        return self._all()[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._all())
+
+    def __len__(self) -> int:
+        return len(self._all())
+
+    def add(self, name: str, cls: type[Task]) -> None:
+        if name in self._tasks:
+            raise ValueError(f"task {name!r} is already registered")
+        self._tasks[name] = cls
+
+
+TASKS = TaskRegistry("modgap.isobench.tasks")
 
 
 def register_task(name: str) -> Callable[[type[Task]], type[Task]]:
     def deco(cls: type[Task]) -> type[Task]:
-        if name in TASKS:
-            raise ValueError(f"task {name!r} is already registered")
+        TASKS.add(name, cls)
         cls.name = name
-        TASKS[name] = cls
         return cls
 
     return deco

@@ -1,55 +1,28 @@
 """TLDR (arXiv 2410.04734): a token-level reward model that finds the hallucinated words of a caption."""
 
-from modgap.tldr.correct import Outcome, compare, correct_captions, correction_prompt
-from modgap.tldr.data import (
-    OWN,
-    read_examples,
-    read_pairs,
-    world_caption_examples,
-    world_examples,
-    write_examples,
-)
-from modgap.tldr.example import GOLD, TLDRExample, token_labels
-from modgap.tldr.labels import align_labels, sentence_spans
-from modgap.tldr.merge import merge
-from modgap.tldr.metrics import Metrics, Rates, Scored, evaluate, hallucination_rates
-from modgap.tldr.model import TokenRewardModel, encode
-from modgap.tldr.perturb import PERTURBERS, make_perturbations, perturb_caption
-from modgap.tldr.perturb_llm import LLMPerturber
-from modgap.tldr.score import flagged_words, score
-from modgap.tldr.train import TokenRewardConfig, TokenRewardTrainer, train_reward_model
+import lazy_loader
 
-__all__ = [
-    "GOLD",
-    "OWN",
-    "PERTURBERS",
-    "LLMPerturber",
-    "Metrics",
-    "Outcome",
-    "Rates",
-    "Scored",
-    "TLDRExample",
-    "TokenRewardConfig",
-    "TokenRewardModel",
-    "TokenRewardTrainer",
-    "align_labels",
-    "compare",
-    "correct_captions",
-    "correction_prompt",
-    "encode",
-    "evaluate",
-    "flagged_words",
-    "hallucination_rates",
-    "make_perturbations",
-    "merge",
-    "perturb_caption",
-    "read_examples",
-    "read_pairs",
-    "score",
-    "sentence_spans",
-    "token_labels",
-    "train_reward_model",
-    "world_caption_examples",
-    "world_examples",
-    "write_examples",
-]
+# Names resolve on first use (PEP 562), so importing the package loads no torch or transformers.
+__getattr__, __dir__, __all__ = lazy_loader.attach(
+    __name__,
+    submod_attrs={
+        "correct": ["Outcome", "compare", "correct_captions", "correction_prompt"],
+        "data": [
+            "OWN",
+            "read_examples",
+            "read_pairs",
+            "world_caption_examples",
+            "world_examples",
+            "write_examples",
+        ],
+        "example": ["GOLD", "TLDRExample", "token_labels"],
+        "labels": ["align_labels", "sentence_spans"],
+        "merge": ["merge"],
+        "metrics": ["Metrics", "Rates", "Scored", "evaluate", "hallucination_rates"],
+        "model": ["TokenRewardModel", "encode"],
+        "perturb": ["PERTURBERS", "make_perturbations", "perturb_caption"],
+        "perturb_llm": ["LLMPerturber"],
+        "score": ["flagged_words", "score"],
+        "train": ["TokenRewardConfig", "TokenRewardTrainer", "train_reward_model"],
+    },
+)
