@@ -14,6 +14,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from modgap.isobench.nearest import nearest_choice, nearest_number
 from modgap.isobench.readers import FREE_FORM, LABEL, ChoiceReader, Parsed, Reader, plain
 from modgap.isobench.task import TASKS
 from modgap.isobench.tasks._choices import LetteredChoiceTask
@@ -22,13 +23,16 @@ from modgap.models.chat import ChatRequest, GenerationParams, Message
 if TYPE_CHECKING:
     from modgap.models.backend import ChatBackend
 
-__all__ = ["Parsed", "explain_answer", "parse_answer", "judge_answer"]
+__all__ = ["PARSE_MODES", "Parsed", "explain_answer", "parse_answer", "judge_answer"]
+
+PARSE_MODES = ("strict", "nearest")
+"""How a reply the rules cannot read is taken: left unanswered, or read as the nearest choice."""
 
 
 # --- answer spans ----------------------------------------------------------------------------------
 _CONCLUSION = re.compile(
     r"\b(?:therefore|thus|hence|so|consequently|which means|this means|meaning|we conclude|in conclusion"
-    r"|overall)\b|[→⇒∴]|=>| = ",
+    r"|overall)\b|[→⇒∴]|=>| = |^\W*(?:since|because|as|given that)\b[^,\n]*,",
     re.I,
 )
 _INDECISION = re.compile(
@@ -41,17 +45,23 @@ _ANSWER_LINES = (
         rf"(?<!\w){LABEL}(?:\s*\([^)\n]*\))?\s*(?:\*\*|__)?\s*[:：]\s*(?:\*\*|__)?(?P<span>[^\n]*)", re.I
     ),
     re.compile(
-        r"\b(?:the|my|final|correct)\s+(?:(?:correct|final|best|right|winning|key)\s+)?(?:answer|option|choice|move)"
+        r"\b(?:the|my|final|correct)\s+(?:(?:correct|final|best|right|winning|key)\s+)?"
+        r"(?:answer|option|choice|move|winner(?:\s+of\s+(?:the|this)\s+game)?)"
         r"\s+(?:is|would\s+be|will\s+be|should\s+be)\s*:?(?P<span>[^\n]*)",
         re.I,
     ),
-    re.compile(rf"^[#>*_ \t]*{LABEL}[*_: \t]*\n\s*(?P<span>[^\n]+)", re.I | re.M),
+    re.compile(rf"^[#>*_ \t]*(?:the\s+)?{LABEL}[*_: \t]*\n\s*(?P<span>[^\n]+)", re.I | re.M),
 )
 _SPAN_END = re.compile(
-    r"(?<!\d)\.(?!\d)|[!?;]|\n|,?\s+(?:because|since|as|due to|given|but|while|whereas|which|though)\b",
+    r"(?<!\d)\.(?!\d)|[!?;]|\n|,?\s+(?:because|since|as|due to|given that|but|while|whereas|which|though)\b",
     re.I,
 )
 """Where an answer line's answer ends: at the sentence's end or where its justification starts."""
+_HEADING = re.compile(r"^\W*(?:\w+\W+){0,4}?\w+\s*:\s+(?=\S)")
+"""A list item's heading ("Solution B: 6 particles in 35 mL"): what it describes, not what it concludes."""
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+_ENUMERATOR = re.compile(r"^[ \t]*\(?\d{1,2}[.)](?=[ \t]+\S)", re.M)
+"""A list item's number ("4.  Around x = 9, ..."), which is no answer."""
 _BOLD = re.compile(r"\*\*(?!\s)([^*\n]+?)\*\*|__([^_\n]+?)__")
 
 
@@ -81,9 +91,14 @@ def _boxed(text: str) -> list[str]:
     return spans
 
 
-def _answer_lines(text: str) -> list[str]:
-    found = sorted((m.start(), m.group("span")) for p in _ANSWER_LINES for m in p.finditer(text))
-    return [_SPAN_END.split(span.strip(), maxsplit=1)[0] for _, span in found]
+def _answer_lines(text: str) -> list[tuple[str, bool]]:
+    """Answer-line spans in reading order, each with whether it must decide (a "Conclusion:" need not)."""
+    found = sorted(
+        (m.start(), m.group("span"), (m.groupdict().get("label") or "").lower() != "conclusion")
+        for p in _ANSWER_LINES
+        for m in p.finditer(text)
+    )
+    return [(_SPAN_END.split(span.strip(), maxsplit=1)[0], decisive) for _, span, decisive in found]
 
 
 def _bold_near_end(text: str) -> list[str]:
@@ -109,38 +124,46 @@ def _decide(reader: Reader, text: str, explicit: bool) -> list[str]:
     return found
 
 
-def explain_answer(
-    task_name: str, response_text: str, choices: Sequence[str], fields: Mapping[str, Any] | None = None
-) -> Parsed:
-    """The answer a careful reader would take from the response, with the rule that found it.
+def _explicit_spans(text: str) -> list[tuple[str, str, bool]]:
+    """(rule, span, decisive) in the order they are read: boxed, answer lines, bold, each last first."""
+    return [
+        *(("boxed", span, True) for span in reversed(_boxed(text))),
+        *(("answer_line", span, decisive) for span, decisive in reversed(_answer_lines(text))),
+        *(("bold", span, True) for span in reversed(_bold_near_end(text))),
+    ]
 
-    ``choices`` are the instance's (empty for graph_maxflow and chess_puzzle); ``fields`` matter only
-    for chess_puzzle, whose ``fen`` lets SAN moves be read and illegal moves be rejected.
-    """
-    reader = _reader(task_name, choices, fields or {})
+
+def _prose(text: str) -> list[tuple[str, str]]:
+    """(rule, chunk): the final line, then the sentences from the last, less questions and asides."""
+    text = _ENUMERATOR.sub("", text)
+    lines = [line for line in text.splitlines() if line.strip()]
+    sentences = [s for s in re.split(r"\n+|(?<=[.!?])\s+", text) if s.strip()]
+    chunks = [*(("final_line", x) for x in lines[-1:]), *(("sentence", x) for x in sentences[::-1])]
+    return [
+        (method, chunk)
+        for method, chunk in chunks
+        if not chunk.rstrip(" *)").endswith("?") and not re.fullmatch(r"\s*\(.*\s.*\)[.\s]*", chunk)
+    ]
+
+
+def _strict(reader: Reader, response_text: str) -> Parsed:
     if not response_text.strip():
         return Parsed(None, "none", "empty response")
-    explicit = (("boxed", _boxed(response_text)), ("answer_line", _answer_lines(response_text)))
-    for method, spans in (*explicit, ("bold", _bold_near_end(response_text))):
-        for span in reversed(spans):
-            found = _decide(reader, plain(span), True)
-            if len(found) == 1:
-                return Parsed(found[0], method)
-            if found:
-                return Parsed(None, method, f"ambiguous: the {method} {span.strip()!r} names {_names(found)}")
+    ambiguous: str | None = None
+    for method, span, decisive in _explicit_spans(response_text):
+        found = _decide(reader, plain(span), True)
+        if len(found) == 1:
+            return Parsed(found[0], method)
+        if found:
+            said = f"ambiguous: the {method} {span.strip()!r} names {_names(found)}"
+            if decisive:
+                return Parsed(None, method, said)
+            ambiguous = ambiguous or said
     text = plain(response_text)
     if not reader.sentences:
         return reader.fallback(text)
-    lines = [line for line in text.splitlines() if line.strip()]
-    sentences = [s for s in re.split(r"\n+|(?<=[.!?])\s+", text) if s.strip()]
-    ambiguous: str | None = None
-    for method, chunk in (
-        *(("final_line", x) for x in lines[-1:]),
-        *(("sentence", x) for x in sentences[::-1]),
-    ):
-        if chunk.rstrip(" *)").endswith("?") or re.fullmatch(r"\s*\(.*\s.*\)[.\s]*", chunk):
-            continue  # a question or an aside in parentheses commits to nothing
-        found = _decide(reader, chunk, False)
+    for method, chunk in _prose(text):
+        found = _decide(reader, _HEADING.sub("", chunk), False)
         if len(found) == 1:
             return Parsed(found[0], method)
         if found and _INDECISION.search(chunk):
@@ -150,11 +173,46 @@ def explain_answer(
     return Parsed(None, "none", ambiguous) if ambiguous else reader.fallback(text)
 
 
+def explain_answer(
+    task_name: str,
+    response_text: str,
+    choices: Sequence[str],
+    fields: Mapping[str, Any] | None = None,
+    fallback: str = "strict",
+) -> Parsed:
+    """The answer a careful reader would take from the response, with the rule that found it.
+
+    ``choices`` are the instance's (empty for graph_maxflow and chess_puzzle); ``fields`` matter only
+    for chess_puzzle, whose ``fen`` lets SAN moves be read and illegal moves be rejected.
+    ``fallback`` is what happens when the rules find no answer: ``"strict"`` keeps ``None``;
+    ``"nearest"`` takes the choice the reply's wording is nearest to, as the official IsoBench evaluator
+    (an LLM that must pick an option) does (see :mod:`modgap.isobench.nearest`).
+    """
+    if fallback not in PARSE_MODES:
+        raise ValueError(f"unknown fallback {fallback!r}; choose from {', '.join(PARSE_MODES)}")
+    reader = _reader(task_name, choices, fields or {})
+    parsed = _strict(reader, response_text)
+    if fallback == "strict" or not choices or parsed.answer in choices:
+        return parsed
+    if all(_NUMBER.fullmatch(c) for c in choices):
+        if isinstance(reader, ChoiceReader):
+            lettered = issubclass(TASKS[task_name], LetteredChoiceTask)
+            parsed = _strict(ChoiceReader(task_name, choices, lettered, any_count=True), response_text)
+        if parsed.answer is not None and _NUMBER.fullmatch(parsed.answer):
+            return nearest_number(parsed.answer, choices)
+    chunks = [(m, plain(span)) for m, span, _ in _explicit_spans(response_text)]
+    return nearest_choice(task_name, [*chunks, *_prose(plain(response_text))], choices, parsed)
+
+
 def parse_answer(
-    task_name: str, response_text: str, choices: Sequence[str], fields: Mapping[str, Any] | None = None
+    task_name: str,
+    response_text: str,
+    choices: Sequence[str],
+    fields: Mapping[str, Any] | None = None,
+    fallback: str = "strict",
 ) -> str | None:
     """The extracted answer alone (see :func:`explain_answer`): a choice, an integer, a UCI move or None."""
-    return explain_answer(task_name, response_text, choices, fields).answer
+    return explain_answer(task_name, response_text, choices, fields, fallback).answer
 
 
 _JUDGE_PROMPT = """Below is a model's response to a {task} question with these choices: {choices}.

@@ -15,6 +15,7 @@ from typing import Any
 import chess
 
 from modgap.isobench.tasks._choices import LETTERS
+from modgap.isobench.wording import NOISE, PHRASES, WEAK
 
 __all__ = ["LABEL", "FREE_FORM", "ChoiceReader", "Parsed", "Reader", "distinct", "plain"]
 
@@ -27,54 +28,6 @@ class Parsed:
     method: str
     reason: str | None = None
 
-
-# --- task-specific wording: the only per-task knowledge besides the choices themselves -------------
-def _verdicts(color: str, other: str, score: str) -> tuple[str, ...]:
-    wins = r"(?:wins|won|has won|is winning|(?:will|would|should|may|might|could) win|is the winner)"
-    loses = r"(?:loses|lost|resigns|resigned|is lost|is (?:check)?mated|gets (?:check)?mated)"
-    return rf"{color}(?:'s)? {wins}", rf"(?:win|victory) for {color}", rf"{other} {loses}", score
-
-
-_PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
-    "math_parity": {"neither": (r"not even (?:n?or|and not) odd",)},
-    "math_convexity": {
-        "convex": (r"concave[\s-]up(?:wards?)?",),
-        "concave": (r"concave[\s-]down(?:wards?)?",),
-    },
-    "graph_connectivity": {
-        "yes": (
-            r"connected",
-            r"reachable",
-            r"there (?:is|exists) an? (?:\w+ )?path",
-            r"an? (?:\w+ )?path exists",
-            r"same (?:connected )?component",
-        ),
-        "no": (
-            r"disconnected",
-            r"unreachable",
-            r"no path",
-            r"(?:different|separate) (?:connected )?components",
-        ),
-    },
-    "graph_isomorphism": {
-        "yes": (r"isomorphic", r"(?:an|the) isomorphism", r"isomorphism exists"),
-        "no": (r"non-?isomorphic", r"no isomorphism"),
-    },
-    "chess_winner": {
-        "white": _verdicts("white", "black", "1-0"),
-        "black": _verdicts("black", "white", "0-1"),
-        "draw": (r"(?:is|be|ends? in|ended in|it's) a draw", r"drawn", r"stalemate", r"1/2-1/2", r"½-½"),
-    },
-}
-"""Phrases that name a choice beyond its own words (regexes, matched on word boundaries)."""
-_NOISE = {
-    "math_parity": r"\beven\s+(?:though|if|when|after|before|with|without|more|less|further|the|a|an|this"
-    r"|that|we|i|you|close|number)\b|\beven so\b|\b(?:even/odd|odd/even)\b|\bneither\s+(?:of|term|part|one)\b"
-    r"|\b(?:even|odd)[\s-]+(?:powers?|terms?|parts?|components?|exponents?|degrees?|multiples?|numbers?|indices)\b",
-}
-"""Words that look like a choice but are not one ("even though", "odd powers")."""
-_WEAK = {"chess_winner"}
-"""Tasks whose bare choice words name sides in the reasoning; a verdict phrase outranks them."""
 
 # --- shared patterns -------------------------------------------------------------------------------
 _STOP = r"(?:but|so|and|yet|thus|hence|therefore|rather|instead|however|while|whereas|because|since)"
@@ -93,7 +46,8 @@ _MOOT = re.compile(
 _MOOT_AFTER = re.compile(r"\s+or\s+not\b", re.I)
 """Around a mention that is only considered, not asserted: "check whether it is even", "threatening Re2+",
 "connected or not"."""
-LABEL = r"(?:final\s+answer|answer|conclusion|verdict|best\s+move)"
+LABEL = r"(?P<label>final\s+answer|answer|conclusion|verdict|best\s+move|winner)"
+"""A line's label that introduces its answer; a ``conclusion`` may still name several choices."""
 _LATEX = (
     (re.compile(r"\\(?:text|mathrm|textbf|mathbf|operatorname|mathit)\s*"), ""),
     (re.compile(r"\\(?:Omega|ohm)\b"), "Ω"),
@@ -196,10 +150,12 @@ class ChoiceReader:
 
     sentences = True
 
-    def __init__(self, task: str, choices: Sequence[str], lettered: bool):
+    def __init__(self, task: str, choices: Sequence[str], lettered: bool, any_count: bool = False):
         self.choices = list(choices)
-        self.weak = task in _WEAK
-        noise = _NOISE.get(task)
+        self.any_count = any_count
+        """Read every count the text states, not only the choices (what a forced choice rounds)."""
+        self.weak = task in WEAK
+        noise = NOISE.get(task)
         self.noise = re.compile(noise, re.I) if noise else None
         self.finders = {explicit: self._finders(task, lettered, explicit) for explicit in (True, False)}
 
@@ -208,15 +164,18 @@ class ChoiceReader:
         words = [c for c in self.choices if not _QUANTITY.fullmatch(c) and not c.isdigit()]
         for choice in words:
             head, _, rest = choice.partition(" (")
+            lead = re.match(r"(\w+)[;,] ", choice)  # "neither; their concentrations are the same"
             aliases = sorted(
-                {choice, head, *(a.strip() for a in rest.rstrip(")").split(" or ") if rest)}, key=len
+                {choice, head, *(a.strip() for a in rest.rstrip(")").split(" or ") if rest)}
+                | ({lead.group(1)} if lead else set()),
+                key=len,
             )
             body = "|".join(re.escape(a) for a in reversed(aliases))
             strict = "" if explicit or choice.lower() not in ("yes", "no") else r"(?![ \t]+(?-i:[a-z]))"
             plural = "(?:e?s)?" if lettered else ""
             pattern = re.compile(rf"(?<!\w)(?:{body}){plural}(?!\w){strict}", re.I)
             finders.append((pattern, lambda m, c=choice: c, not self.weak))
-        for choice, phrases in _PHRASES.get(task, {}).items():
+        for choice, phrases in PHRASES.get(task, {}).items():
             if choice in self.choices:
                 pattern = re.compile(rf"(?<![\w/])(?:{'|'.join(phrases)})(?![\w/])", re.I)
                 finders.append((pattern, lambda m, c=choice: c, True))
@@ -230,7 +189,10 @@ class ChoiceReader:
         return finders
 
     def _letter(self, m: re.Match[str]) -> str | None:
-        index = LETTERS.index(m.group(m.lastindex or 0))
+        letter = m.group(m.lastindex or 0)
+        if re.search(rf"\b(?!answer|option|choice)(?i:{letter})\w+\s*\($", m.string[: m.start() + 1]):
+            return None  # the abbreviation of the word before it: "Amperes (A)", "Coulombs (C)"
+        index = LETTERS.index(letter)
         return self.choices[index] if index < len(self.choices) else None
 
     def _count(self, m: re.Match[str], explicit: bool) -> str | None:
@@ -241,7 +203,8 @@ class ChoiceReader:
             not m.string[: m.start()].strip(" *([") and not m.string[m.end() :].strip(" .*)]"),
         )
         context = _COUNT_AFTER.match(text, m.end()) or _COUNT_BEFORE.search(text, 0, m.start())
-        return value if value in self.choices and (explicit or alone or context) else None
+        said = value in self.choices or self.any_count
+        return value if said and (explicit or alone or context) else None
 
     def _quantity(self, m: re.Match[str], explicit: bool) -> str | None:
         said, prefix, unit = m.groups()
@@ -261,8 +224,8 @@ class ChoiceReader:
         if self.noise:
             text = self.noise.sub(_blank, text)
         found = _mentions(text, self.finders[explicit])
-        if self.weak and any(m.strong for m in found):
-            found = [m for m in found if m.strong]
+        if self.weak and (any(m.strong for m in found) or not explicit and len(text.split()) > 3):
+            found = [m for m in found if m.strong]  # in prose, "White" alone is a side, not a verdict
         values = []
         for m in found:
             if not m.negated:
