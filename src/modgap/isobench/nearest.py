@@ -3,16 +3,19 @@
 The official IsoBench evaluator has an LLM pick one option for every reply, so a reply that
 paraphrases an option ("Potassium bromide is an ionic compound" for "a compound") still counts. This
 module does that without a model. It reads the same spans as the strict rules (boxed, answer lines,
-bold, final line, then sentences from the last) and takes the first that is nearer to one option than
-to every other, by
+bold, final line, then sentences from the last) and takes the first span that points to one option:
 
-* a task's loose phrases ("there is no winner yet" for a draw in chess), then
-* the option words the span shares with each option: words are stemmed, synonyms merged ("equal" is
-  "same"), each word weighs by how few options hold it (words of every option weigh nothing), and a
-  negated word ("is not balanced") counts against the options that assert it.
+* ``nearest_phrase``: a task's loose phrases ("there is no winner yet" is a draw in chess);
+* ``nearest_direction``: "from X to Y" against options that are two ends of a transfer
+  ("the surroundings . . . each vial", "to the right than to the left");
+* ``nearest_comparison``: "the force in Pair 1 is weaker than in Pair 2" against options about one of
+  two named things ("greater in Pair 2", "Solution A"; a bare name is the one with more);
+* ``nearest_overlap``: the words the span shares with each option. Words are stemmed, synonyms merged
+  ("equal" is "same"), each weighs by how few options hold it (a word of every option weighs
+  nothing), and a negated word ("is not balanced") counts against the options that assert it.
 
-The rule that decided is the returned :class:`Parsed`'s method (``nearest_phrase``,
-``nearest_overlap``); a reply nearer to no option stays ``None``.
+A reply that points to no option stays ``None``. :func:`nearest_number` rounds a stated number to the
+nearest numeric option.
 """
 
 from __future__ import annotations
@@ -26,114 +29,31 @@ from modgap.isobench.wording import LOOSE
 
 __all__ = ["nearest_choice", "nearest_number", "option_scores"]
 
-_STOP = frozenset(
-    {
-        "a",
-        "an",
-        "the",
-        "of",
-        "in",
-        "on",
-        "at",
-        "to",
-        "for",
-        "from",
-        "by",
-        "with",
-        "and",
-        "or",
-        "but",
-        "as",
-        "is",
-        "are",
-        "was",
-        "were",
-        "be",
-        "been",
-        "being",
-        "it",
-        "its",
-        "this",
-        "that",
-        "these",
-        "those",
-        "there",
-        "their",
-        "they",
-        "them",
-        "he",
-        "she",
-        "his",
-        "her",
-        "we",
-        "our",
-        "you",
-        "your",
-        "i",
-        "my",
-        "me",
-        "which",
-        "what",
-        "who",
-        "whom",
-        "whose",
-        "has",
-        "have",
-        "had",
-        "do",
-        "does",
-        "did",
-        "will",
-        "would",
-        "should",
-        "could",
-        "can",
-        "may",
-        "might",
-        "must",
-        "shall",
-        "so",
-        "than",
-        "then",
-        "thus",
-        "hence",
-        "therefore",
-        "because",
-        "since",
-        "if",
-        "into",
-        "onto",
-        "about",
-        "over",
-        "under",
-        "each",
-        "both",
-        "also",
-        "very",
-        "just",
-        "only",
-        "such",
-    }
-)
+_STOP_WORDS = """
+a an the of in on at to for from by with and or but as is are was were be been being it its this that
+these those there their they them he she his her we our you your i my me which what who whom whose
+has have had do does did will would should could can may might must shall so than then thus hence
+therefore because since if into onto about over under each both also very just only such when
+where
+"""
+_STOP = frozenset(_STOP_WORDS.split())
 _NEGATORS = frozenset({"not", "no", "never", "neither", "nor", "cannot", "without", "none"})
 _CLAUSE_END = re.compile(r"[,.;:!?()]|\b(?:but|and|or|while|whereas|however|so|because|since)\b", re.I)
 _TOKEN = re.compile(r"[A-Za-z]+(?:n[’']t)?|\d+(?:\.\d+)?")
-_SUFFIXES = ("ations", "ation", "ities", "ity", "ary", "ies", "ing", "ed", "es", "s", "ly", "ic", "al")
-_SYNONYMS = {
-    "equal": "same",
-    "identical": "same",
-    "greater": "more",
-    "stronger": "more",
-    "larger": "more",
-    "bigger": "more",
-    "higher": "more",
-    "smaller": "less",
-    "weaker": "less",
-    "lower": "less",
-    "lesser": "less",
-    "fewer": "less",
-    "towards": "toward",
-}
+_SUFFIXES = ("ations", "ation", "ities", "ity", "ary", "ies", "ing", "ed", "es", "s", "ly", "al")
+_MORE = ("more", "greater", "stronger", "larger", "bigger", "higher")
+_LESS = ("less", "smaller", "weaker", "lower", "fewer", "lesser")
+_SYNONYMS = {"equal": "same", "identical": "same", "towards": "toward"}
+_SYNONYMS |= {w: "more" for w in _MORE} | {w: "less" for w in _LESS}
+
+_COMPARE = re.compile(rf"\b(?:(?P<more>{'|'.join(_MORE)})|{'|'.join(_LESS)})\b", re.I)
+_THAN = re.compile(r"\b(?:than|compared (?:to|with)|relative to|versus)\b", re.I)
+_NAMED = re.compile(r"\b([A-Za-z]+) ([A-Z]|\d)\b")
+"""A thing named by a letter or a digit: "Pair 1", "Solution A", "sample B"."""
+_FROM_TO = re.compile(r"\bfrom\s+(?P<src>[^,.;:()]{1,60}?)\s+to(?:wards?)?\s+(?P<dst>[^,.;:()]{1,60})", re.I)
+_SHORT_TO = re.compile(r"\W*(?P<src>[^,.;:()]{1,40}?)\s+to\s+(?P<dst>[^,.;:()]{1,40}?)\W*", re.I)
+"""An answer span that is just "grill to salmon"."""
+_EXPLICIT = ("boxed", "answer_line", "bold")
 
 
 def _stem(word: str) -> str:
@@ -145,25 +65,27 @@ def _stem(word: str) -> str:
     word = _SYNONYMS.get(word, word)
     for suffix in _SUFFIXES:
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            word = word[: -len(suffix)]
+            word = word[: -len(suffix)] + ("y" if suffix == "ies" else "")
             break
     if len(word) > 3 and word[-1] == word[-2] and word[-1] not in "aeiou":
         word = word[:-1]  # "repell(ed)" -> "repel"
     return word.removesuffix("e") if len(word) > 4 else word
 
 
-def _terms(text: str, keep: frozenset[str] = frozenset()) -> dict[str, int]:
-    """Content-word stems with their polarity (+1, or -1 under a negation) in ``text``.
+def _is_article(text: str, m: re.Match[str]) -> bool:
+    return m.group() == "A" and not text[: m.start()].strip() and bool(re.match(r"\s+[a-z]", text[m.end() :]))
 
-    ``keep`` are words that name options themselves ("no", "neither"): they count as words, not as
-    negations. A capital letter starting a sentence before a lower-case word is the article "A".
+
+def _terms(text: str, keep: frozenset[str] = frozenset()) -> dict[str, int]:
+    """Content-word stems with their polarity (+1, or -1 within three words after a negation).
+
+    ``keep`` are negations that name options themselves ("no", "neither"): they count as words. A
+    capital A starting a clause before a lower-case word is the article.
     """
     terms: dict[str, int] = {}
     for clause in _CLAUSE_END.split(text):
-        if not clause:
-            continue
         negated_for = 0
-        for m in _TOKEN.finditer(clause):
+        for m in _TOKEN.finditer(clause or ""):
             word = m.group()
             lower = word.lower()
             if lower not in keep and (lower in _NEGATORS or re.search(r"n[’']t$", lower)):
@@ -176,25 +98,124 @@ def _terms(text: str, keep: frozenset[str] = frozenset()) -> dict[str, int]:
     return terms
 
 
-def _is_article(text: str, m: re.Match[str]) -> bool:
-    return m.group() == "A" and not text[: m.start()].strip() and bool(re.match(r"\s+[a-z]", text[m.end() :]))
+def _stems(text: str) -> set[str]:
+    return set(_terms(text))
 
 
-def option_scores(text: str, choices: Sequence[str]) -> list[float]:
-    """How near ``text`` is to each choice: shared stems weighed by rarity among the choices, signed."""
-    keep = frozenset(w.lower() for c in choices for w in _TOKEN.findall(c)) & _NEGATORS
-    options = [_terms(c, keep) for c in choices]
-    said = _terms(text, keep)
-    scores = []
-    for terms in options:
-        score = 0.0
-        for stem, polarity in said.items():
-            if stem not in terms:
-                continue
-            same = sum(o.get(stem) == terms[stem] for o in options)
-            score += math.log((len(options) + 0.5) / same) * polarity * terms[stem]
-        scores.append(score)
-    return scores
+class _Options:
+    """What a set of options offers to be matched on: words, two named things, two ends of a transfer."""
+
+    def __init__(self, choices: Sequence[str]):
+        self.choices = list(choices)
+        self.keep = frozenset(w.lower() for c in choices for w in _TOKEN.findall(c)) & _NEGATORS
+        self.terms = [_terms(c, self.keep) for c in choices]
+        self.ends = [self._ends(c) for c in choices]
+        self.pair = self._pair()
+
+    # --- words ---
+    def scores(self, text: str) -> list[float]:
+        """Shared stems weighed by how few options hold them, signed by agreement in polarity."""
+        said = _terms(text, self.keep)
+        if self.pair and (self.pair[4] or self._both_named(text)):
+            # "Pair 2" alone is no claim when the options compare the pairs, nor is "Pair 1 ... Pair 2"
+            said = {stem: p for stem, p in said.items() if stem not in self.pair[1]}
+        scores = []
+        for terms in self.terms:
+            score = 0.0
+            for stem, polarity in said.items():
+                if stem in terms:
+                    holders = sum(t.get(stem) == terms[stem] for t in self.terms)
+                    score += math.log((len(self.terms) + 0.5) / holders) * polarity * terms[stem]
+            scores.append(score)
+        return scores
+
+    # --- two named things ---
+    def _pair(self) -> tuple[str, tuple[str, str], list[str | None], set[str], bool] | None:
+        """(noun, its two labels, the label each option says has more, topic stems, whether options
+        use comparatives) if the options are about two named things: "The magnetic force is smaller in
+        Pair 1." says Pair 2 has more, "Solution A" that A has more."""
+        named = {(m.group(1).lower(), m.group(2)) for c in self.choices for m in _NAMED.finditer(c)}
+        if len(named) != 2 or len({noun for noun, _ in named}) != 1:
+            return None
+        noun = next(iter(named))[0]
+        labels = tuple(sorted(label for _, label in named))
+        more = []
+        for choice in self.choices:
+            said = [label for label in labels if re.search(rf"\b{noun} {label}\b", choice, re.I)]
+            less = (m := _COMPARE.search(choice)) is not None and m.group("more") is None
+            more.append(None if len(said) != 1 else _other(labels, said[0]) if less else said[0])
+        topic = set().union(*self.terms) - {_stem(noun), *labels, "more", "less"}
+        return noun, labels, more, topic, any(_COMPARE.search(c) for c in self.choices)
+
+    def compare(self, text: str) -> int | None:
+        """The option whose named thing the text says has more (or the other one less), if one."""
+        if self.pair is None:
+            return None
+        noun, labels, more, topic, _ = self.pair
+        mentions = [
+            (m.start(), m.group(1)) for m in re.finditer(rf"\b(?i:{noun})s? ({'|'.join(labels)})\b", text)
+        ]
+        claims = set()
+        for clause in re.finditer(r"[^,;:]+", text):
+            for c in _COMPARE.finditer(text, clause.start(), clause.end()):
+                than = _THAN.search(text, c.end(), clause.end())
+                bound = than.start() if than else clause.end()
+                inside = [label for at, label in mentions if c.end() <= at < bound]
+                before = [label for at, label in mentions if clause.start() <= at < c.start()]
+                after = [label for at, label in mentions if than and than.end() <= at < clause.end()]
+                subject = inside[0] if inside else before[-1] if before else None
+                if subject is None and after:
+                    subject = _other(labels, after[0])
+                if subject is None or after[:1] == [subject] or not topic & self._about(c, clause.group()):
+                    continue
+                claims.add(subject if c.group("more") else _other(labels, subject))
+        if len(claims) != 1:
+            return None
+        claim = claims.pop()
+        hits = [i for i, m in enumerate(more) if m == claim]
+        return hits[0] if len(hits) == 1 else None
+
+    @staticmethod
+    def _about(comparative: re.Match[str], clause: str) -> set[str]:
+        """What a comparative is about: the word it qualifies ("a greater distance"), else its clause
+        ("the force in Pair 1 is greater")."""
+        word = re.match(r"\s+([A-Za-z]+)", comparative.string[comparative.end() :])
+        if word and word.group(1).lower() not in _STOP:
+            return {_stem(word.group(1))}
+        return _stems(clause)
+
+    def _both_named(self, text: str) -> bool:
+        if self.pair is None:
+            return False
+        noun, labels = self.pair[:2]
+        return len(set(re.findall(rf"\b(?i:{noun})s? ({'|'.join(labels)})\b", text))) == 2
+
+    # --- two ends of a transfer ---
+    @staticmethod
+    def _ends(choice: str) -> tuple[set[str], set[str]] | None:
+        if " . . . " in choice:  # ScienceQA's "transferred from () to ()" blanks
+            src, dst = choice.split(" . . . ", 1)
+            return _stems(src), _stems(dst)
+        if m := re.fullmatch(r"to (?:the )?(.+?) than to (?:the )?(.+?)\.?", choice, re.I):
+            return _stems(m.group(2)), _stems(m.group(1))
+        return None
+
+    def direction(self, text: str, explicit: bool) -> int | None:
+        """The option whose two ends "from X to Y" in the text names (either end may be unnamed)."""
+        if None in self.ends:
+            return None
+        moves = [*_FROM_TO.finditer(text)] or ([m] if explicit and (m := _SHORT_TO.fullmatch(text)) else [])
+        picks = set()
+        for m in moves:
+            src, dst = _stems(m.group("src")), _stems(m.group("dst"))
+            scores = [len(src & a) + len(dst & b) - len(src & b) - len(dst & a) for a, b in self.ends]
+            if (best := _best(scores)) is not None:
+                picks.add(best)
+        return picks.pop() if len(picks) == 1 else None
+
+
+def _other(labels: tuple[str, str], label: str) -> str:
+    return labels[1 - labels.index(label)]
 
 
 def _best(scores: Sequence[float]) -> int | None:
@@ -202,24 +223,33 @@ def _best(scores: Sequence[float]) -> int | None:
     return scores.index(top) if top > 0 and sum(s == top for s in scores) == 1 else None
 
 
+def option_scores(text: str, choices: Sequence[str]) -> list[float]:
+    """How near ``text`` is to each choice by shared words (see the module doc)."""
+    return _Options(choices).scores(text)
+
+
 def nearest_choice(
     task_name: str, chunks: Sequence[tuple[str, str]], choices: Sequence[str], strict: Parsed
 ) -> Parsed:
-    """The choice the first chunk that prefers one choice points to; ``strict`` is the rules' reading.
+    """The choice the first chunk that points to one choice names; ``strict`` is the rules' reading.
 
     ``chunks`` are ``(rule, plain text)`` pairs in the order they are read.
     """
+    options = _Options(choices)
     loose = [
         (re.compile(rf"(?<![\w/])(?:{'|'.join(phrases)})(?![\w/])", re.I), choice)
         for choice, phrases in LOOSE.get(task_name, {}).items()
         if choice in choices
     ]
-    for _, chunk in chunks:
+    for method, chunk in chunks:
         said = {choice for pattern, choice in loose if pattern.search(chunk)}
         if len(said) == 1:
             return Parsed(said.pop(), "nearest_phrase")
-        best = _best(option_scores(chunk, choices))
-        if best is not None:
+        if (best := options.direction(chunk, method in _EXPLICIT)) is not None:
+            return Parsed(choices[best], "nearest_direction")
+        if (best := options.compare(chunk)) is not None:
+            return Parsed(choices[best], "nearest_comparison")
+        if (best := _best(options.scores(chunk))) is not None:
             return Parsed(choices[best], "nearest_overlap")
     return Parsed(None, "none", strict.reason or "no choice is nearer than the others")
 

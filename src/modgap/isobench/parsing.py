@@ -150,6 +150,9 @@ def _strict(reader: Reader, response_text: str) -> Parsed:
     if not response_text.strip():
         return Parsed(None, "none", "empty response")
     ambiguous: str | None = None
+    boxed = _boxed(response_text)
+    if boxed and not any(reader.read(plain(span), True) for span in boxed):
+        return Parsed(None, "boxed", f"the boxed answer {boxed[-1].strip()!r} names no choice")
     for method, span, decisive in _explicit_spans(response_text):
         found = _decide(reader, plain(span), True)
         if len(found) == 1:

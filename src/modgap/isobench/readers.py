@@ -133,7 +133,9 @@ _NUMBER = re.compile(
 )
 _LETTER_ALONE = re.compile(r"^\W*\(?([A-F])\)?\W*$")
 _LETTER_MARKED = re.compile(r"\(([A-F])\)|\b(?i:option|choice)\s*\(?([A-F])\b(?![’'])")
-_LETTER_START = re.compile(r"^[\s(\[]*([A-F])(?:[)\]:,]|\s+[-–—]\s|\s+(?=[a-z]))")
+_LETTER_START = re.compile(
+    r"^[\s(\[]*([A-F])(?:[)\]:,]|\s+[-–—]\s|\s+(?=(?:is|because|since|as|would|should|which|it)\b))"
+)  # "B is correct", not the article in "A ruler is a solid"
 _LETTER_OR = re.compile(r"\b(?:or|and)\s+\(?([A-F])\b")
 
 
