@@ -32,7 +32,7 @@ PARSE_MODES = ("strict", "nearest")
 # --- answer spans ----------------------------------------------------------------------------------
 _CONCLUSION = re.compile(
     r"\b(?:therefore|thus|hence|so|consequently|which means|this means|meaning|we conclude|in conclusion"
-    r"|overall)\b|[→⇒∴]|=>| = |^\W*(?:since|because|as|given that)\b[^,\n]*,",
+    r"|overall)\b|[→⇒∴]|=>| = |^\W*(?:since|because|as|given that)\b(?:[^,(\n]|\([^)\n]*\))*,",
     re.I,
 )
 _INDECISION = re.compile(
@@ -62,6 +62,7 @@ _HEADING = re.compile(r"^\W*(?:\w+\W+){0,4}?\w+\s*:\s+(?=\S)")
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 _ENUMERATOR = re.compile(r"^[ \t]*\(?\d{1,2}[.)](?=[ \t]+\S)", re.M)
 """A list item's number ("4.  Around x = 9, ..."), which is no answer."""
+_HYPOTHETICAL = re.compile(r"\s*(?:would|could|might)\b", re.I)
 _BOLD = re.compile(r"\*\*(?!\s)([^*\n]+?)\*\*|__([^_\n]+?)__")
 
 
@@ -91,21 +92,21 @@ def _boxed(text: str) -> list[str]:
     return spans
 
 
-def _answer_lines(text: str) -> list[tuple[str, bool]]:
-    """Answer-line spans in reading order, each with whether it must decide (a "Conclusion:" need not)."""
-    found = sorted(
-        (m.start(), m.group("span"), (m.groupdict().get("label") or "").lower() != "conclusion")
-        for p in _ANSWER_LINES
-        for m in p.finditer(text)
-    )
-    return [(_SPAN_END.split(span.strip(), maxsplit=1)[0], decisive) for _, span, decisive in found]
+def _answer_lines(text: str) -> list[str]:
+    found = sorted((m.start(), m.group("span")) for p in _ANSWER_LINES for m in p.finditer(text))
+    return [_SPAN_END.split(span.strip(), maxsplit=1)[0] for _, span in found]
 
 
 def _bold_near_end(text: str) -> list[str]:
-    """Bold spans in the last three non-empty lines, except labels ("**Step 2:**") and questions."""
+    """Bold spans in the last three non-empty lines, except labels ("**Step 2:**"), questions and
+    hypotheses ("**Neither** would apply if ...")."""
     starts = [m.start() for m in re.finditer(r"^.*\S.*$", text, re.M)]
     cutoff = starts[-3] if len(starts) >= 3 else 0
-    spans = [m.group(1) or m.group(2) for m in _BOLD.finditer(text) if m.start() >= cutoff]
+    spans = [
+        m.group(1) or m.group(2)
+        for m in _BOLD.finditer(text)
+        if m.start() >= cutoff and not _HYPOTHETICAL.match(text, m.end())
+    ]
     return [s for s in spans if not s.rstrip().endswith((":", "?"))]
 
 
@@ -124,12 +125,12 @@ def _decide(reader: Reader, text: str, explicit: bool) -> list[str]:
     return found
 
 
-def _explicit_spans(text: str) -> list[tuple[str, str, bool]]:
-    """(rule, span, decisive) in the order they are read: boxed, answer lines, bold, each last first."""
+def _explicit_spans(text: str) -> list[tuple[str, str]]:
+    """(rule, span) in the order they are read: boxed, answer lines, bold, each from the last."""
     return [
-        *(("boxed", span, True) for span in reversed(_boxed(text))),
-        *(("answer_line", span, decisive) for span, decisive in reversed(_answer_lines(text))),
-        *(("bold", span, True) for span in reversed(_bold_near_end(text))),
+        *(("boxed", span) for span in reversed(_boxed(text))),
+        *(("answer_line", span) for span in reversed(_answer_lines(text))),
+        *(("bold", span) for span in reversed(_bold_near_end(text))),
     ]
 
 
@@ -149,20 +150,17 @@ def _prose(text: str) -> list[tuple[str, str]]:
 def _strict(reader: Reader, response_text: str) -> Parsed:
     if not response_text.strip():
         return Parsed(None, "none", "empty response")
-    ambiguous: str | None = None
     boxed = _boxed(response_text)
     if boxed and not any(reader.read(plain(span), True) for span in boxed):
         return Parsed(None, "boxed", f"the boxed answer {boxed[-1].strip()!r} names no choice")
-    for method, span, decisive in _explicit_spans(response_text):
+    for method, span in _explicit_spans(response_text):
         found = _decide(reader, plain(span), True)
         if len(found) == 1:
             return Parsed(found[0], method)
         if found:
-            said = f"ambiguous: the {method} {span.strip()!r} names {_names(found)}"
-            if decisive:
-                return Parsed(None, method, said)
-            ambiguous = ambiguous or said
+            return Parsed(None, method, f"ambiguous: the {method} {span.strip()!r} names {_names(found)}")
     text = plain(response_text)
+    ambiguous: str | None = None
     if not reader.sentences:
         return reader.fallback(text)
     for method, chunk in _prose(text):
@@ -203,7 +201,7 @@ def explain_answer(
             parsed = _strict(ChoiceReader(task_name, choices, lettered, any_count=True), response_text)
         if parsed.answer is not None and _NUMBER.fullmatch(parsed.answer):
             return nearest_number(parsed.answer, choices)
-    chunks = [(m, plain(span)) for m, span, _ in _explicit_spans(response_text)]
+    chunks = [(m, plain(span)) for m, span in _explicit_spans(response_text)]
     return nearest_choice(task_name, [*chunks, *_prose(plain(response_text))], choices, parsed)
 
 

@@ -32,7 +32,8 @@ class Parsed:
 # --- shared patterns -------------------------------------------------------------------------------
 _STOP = r"(?:but|so|and|yet|thus|hence|therefore|rather|instead|however|while|whereas|because|since)"
 _NEG_BEFORE = re.compile(
-    rf"(?:\b(?:not|no|never|neither|nor|cannot)|n[’']t)(?:\s+(?!{_STOP}\b)[\w’'-]+){{0,3}}\s+$|\bnon-?$", re.I
+    rf"(?:\b(?:not|no|never|neither|nor|cannot|none)|n[’']t)(?:\s+(?!{_STOP}\b)[\w’'-]+){{0,3}}\s+$|\bnon-?$",
+    re.I,
 )
 _NEG_AFTER = re.compile(
     r"\s*(?:(?:is|are|was|does|do|would|will)(?:\s+not\b|n[’']t)|(?:is|are)\s+(?:incorrect|wrong|absent|missing)\b"
@@ -40,14 +41,19 @@ _NEG_AFTER = re.compile(
     re.I,
 )
 _MOOT = re.compile(
-    r"(?:\b(?:whether|if)\b(?:\s+[\w’'-]+){0,3}|\b(?:threat(?:en(?:s|ing)?)?(?:\s+of)?|intending|followed\s+by))\s+$",
+    r"(?:\b(?:whether|if)\b(?:\s+[\w’'-]+){0,3}|\b(?:threat(?:en(?:s|ing)?)?(?:\s+of)?|intending|followed\s+by)"
+    r"|\bfor\s+(?:[\w’'-]+\s+){1,3}to\s+be)\s+$",
+    re.I,
+)
+_DEFINED = re.compile(r"\b(?:a|an)\s+$", re.I)
+_DEFINED_AFTER = re.compile(
+    r"\s+(?:function|graph|curve|shape)s?(?:\s*,[^,.]*,)?\s+(?:would|will|should|must|always|means|curves?)\b",
     re.I,
 )
 _MOOT_AFTER = re.compile(r"\s+or\s+not\b", re.I)
 """Around a mention that is only considered, not asserted: "check whether it is even", "threatening Re2+",
-"connected or not"."""
-LABEL = r"(?P<label>final\s+answer|answer|conclusion|verdict|best\s+move|winner)"
-"""A line's label that introduces its answer; a ``conclusion`` may still name several choices."""
+"connected or not", "for the graphs to be isomorphic", "a convex function would curve upwards"."""
+LABEL = r"(?:final\s+answer|answer|verdict|best\s+move|winner)"
 _LATEX = (
     (re.compile(r"\\(?:text|mathrm|textbf|mathbf|operatorname|mathit)\s*"), ""),
     (re.compile(r"\\(?:Omega|ohm)\b"), "Ω"),
@@ -102,7 +108,12 @@ def _mentions(text: str, finders: Sequence[_Finder], before: bool = True) -> lis
     for start, neg_end, value, strong in hits:
         if start >= end:
             end = -neg_end
-            if _MOOT.search(text, max(0, start - 60), start) or _MOOT_AFTER.match(text, end):
+            if (
+                _MOOT.search(text, max(0, start - 60), start)
+                or _MOOT_AFTER.match(text, end)
+                or _DEFINED.search(text, max(0, start - 4), start)
+                and _DEFINED_AFTER.match(text, end)
+            ):
                 continue
             negated = bool(
                 before and _NEG_BEFORE.search(text, max(0, start - 60), start) or _NEG_AFTER.match(text, end)
@@ -195,6 +206,9 @@ class ChoiceReader:
         if re.search(rf"\b(?!answer|option|choice)(?i:{letter})\w+\s*\($", m.string[: m.start() + 1]):
             return None  # the abbreviation of the word before it: "Amperes (A)", "Coulombs (C)"
         index = LETTERS.index(letter)
+        named = [c for c in self.choices if re.search(rf"(?<!\w){letter}(?!\w)", c)]
+        if named and named != self.choices[index : index + 1]:
+            return None  # "A" of "Solution B / neither / Solution A": the first option or Solution A?
         return self.choices[index] if index < len(self.choices) else None
 
     def _count(self, m: re.Match[str], explicit: bool) -> str | None:
@@ -246,7 +260,8 @@ _FLOW = re.compile(
     r"(?:\s*[:=]|[^.\n]{0,80}?(?:\bis\b|=|\bequals\b|\bof\b))\s*(?:about\s+|exactly\s+)?(\d+)(?!\w|\.\d)",
     re.I,
 )
-_SUM_TAIL = re.compile(r"(?:\s*[-+*×]\s*\d+)+\s*=\s*(\d+)")
+_SUM_TAIL = re.compile(r"(?:\s*\([^()\n]*\))?(?:\s*[-+*×]\s*\d+(?:\s*\([^()\n]*\))?)+\s*=\s*(\d+)")
+"""The total a sum ends in: "= 5 (from 0->3) + 6 (from 0->1->3) = 11"."""
 _WHOLE = re.compile(r"(?<![\w.])(\d+)(?:\.0+)?(?!\w|\.\d)")
 
 

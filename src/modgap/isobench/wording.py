@@ -10,6 +10,9 @@ from __future__ import annotations
 __all__ = ["LOOSE", "NOISE", "PHRASES", "WEAK"]
 
 _MATED = r"(?:check)?mated"
+_TRUE, _FALSE = (
+    rf"{word}(?![ \t]+(?-i:[a-z]))" for word in ("true", "false")
+)  # "Answer: False", not "true for"
 _VERB_ADV = r"(?: \w+ly)?"  # "White clearly wins", "Black successfully delivered mate"
 
 
@@ -39,6 +42,7 @@ def _verdicts(side: str, other: str, score: str) -> tuple[str, ...]:
         rf"{side}{_VERB_ADV} {wins}",
         rf"{side} {edge}",
         rf"{side} (?:has|had) (?:a )?forced (?:win|mate|checkmate)",
+        rf"(?:strongly |clearly |decisively )?favou?r(?:s|ing)? {side}",
         rf"{side}{piece}{_VERB_ADV} {delivers}",
         rf"{side}{piece}{_VERB_ADV} (?:checkmates|checkmated|mates|ha[sd] {_MATED})",
         rf"(?:check)?mate (?:\w+ )?by {side}",
@@ -73,17 +77,19 @@ PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
             r"there (?:is|exists) an? (?:\w+ )?path",
             r"an? (?:\w+ )?path exists",
             r"same (?:connected )?component",
+            _TRUE,
         ),
         "no": (
             r"disconnected",
             r"unreachable",
             r"no path",
             r"(?:different|separate) (?:connected )?components",
+            _FALSE,
         ),
     },
     "graph_isomorphism": {
-        "yes": (r"isomorphic", r"(?:an|the) isomorphism", r"isomorphism exists"),
-        "no": (r"non-?isomorphic", r"no isomorphism"),
+        "yes": (r"isomorphic", r"(?:an|the) isomorphism", r"isomorphism exists", _TRUE),
+        "no": (r"non-?isomorphic", r"no isomorphism", _FALSE),
     },
     "chess_winner": {
         "white": _verdicts("white", "black", "1-0"),
@@ -117,6 +123,7 @@ LOOSE: dict[str, dict[str, tuple[str, ...]]] = {
 """Phrases a forced-choice reader maps to a choice though they do not state it."""
 
 NOISE = {
+    "graph_connectivity": r"(?<!same )(?<!different )(?<!separate )\bconnected\s+components?\b",
     "math_parity": r"\beven\s+(?:though|if|when|after|before|with|without|more|less|further|the|a|an|this"
     r"|that|we|i|you|close|number)\b|\beven so\b|\b(?:even/odd|odd/even)\b|\bneither\s+(?:of|term|part|one)\b"
     r"|\b(?:even|odd)[\s-]+(?:powers?|terms?|parts?|components?|exponents?|degrees?|multiples?|numbers?|indices)\b",
