@@ -299,3 +299,94 @@ def test_judge_needs_a_known_task_with_choices():
         asyncio.run(judge_answer(FakeJudge("odd"), "nope", "odd", PARITY))
     with pytest.raises(ValueError, match="has none"):
         asyncio.run(judge_answer(FakeJudge("4"), "graph_maxflow", "4", []))
+
+
+# --- rules for real replies (long reasoning, free-text options) -------------------------------------
+SIDES = ["white", "black", "draw"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Based on the PGN, **Black** is the winner because they delivered checkmate.", "black"),
+        ("After 31... Nxg3+ the attack is decisive. Black wins.", "black"),
+        ("White has no legal moves to escape the check, resulting in mate.", "black"),
+        (
+            "Therefore, the Black King is under attack and has no legal moves to escape, so it is checkmate.",
+            "white",
+        ),
+        (
+            "Black's King is in an inescapable position of attack, which is the definition of checkmate.",
+            "white",
+        ),
+        ("**Winner:**\n\n**White** wins the game.", "white"),
+        (
+            "**Conclusion:** White has a queen against Black's lone king.\n\nTherefore, **White wins**.",
+            "white",
+        ),
+        ("White's queen delivers checkmate to the black king.", "white"),
+        ("Black has no way to avoid checkmate on the next move.", "white"),
+        ("The position strongly favors White.", "white"),
+        ("Black has no legal moves but is not in check: stalemate.", "draw"),
+        ("The game ends in a draw by threefold repetition.", "draw"),
+        ("In the final position Black's king is safe on g8 and White's rook is active.", None),
+        ("If Black moves the king to g8, then Qg8# is checkmate.", None),
+        ("The game is still ongoing, so there is no winner yet.", None),
+    ],
+)
+def test_chess_winner_statements(text, expected):
+    assert parse_answer("chess_winner", text, SIDES) == expected
+
+
+@pytest.mark.parametrize(
+    ("task", "choices", "text", "expected"),
+    [
+        (
+            "math_breakpoint",
+            ["2", "3"],
+            "Breakpoints:\n1. At x = -7.5\n2. At x = 2.5\n3. At x = 12.5\n4. At x = 15",
+            None,
+        ),
+        ("math_parity", PARITY, "Since f(-x) = -f(x) (see (1), (2)), the function is odd.", "odd"),
+        ("math_parity", PARITY, "So f is odd, I think.\n\\boxed{\\text{symmetric about the origin}}", None),
+        (
+            "math_convexity",
+            ["convex", "concave"],
+            "A convex function would curve upwards. This one is concave.",
+            "concave",
+        ),
+        ("graph_connectivity", YES_NO, "This forms a connected component {1, 5, 8}.", None),
+        ("graph_connectivity", YES_NO, "None of the query nodes are connected.", "no"),
+        ("graph_connectivity", YES_NO, "Answer: False", "no"),
+        (
+            "graph_isomorphism",
+            YES_NO,
+            "For two graphs to be isomorphic, they need equal degree sequences.",
+            None,
+        ),
+        ("graph_maxflow", [], "The maximum flow from node 0 to node 2 in the given network is **6**.", "6"),
+        (
+            "graph_maxflow",
+            [],
+            "**Total Flow = 5 (from 0->3) + 6 (from 0->1->3) + 4 (from 0->2->3) = 15.**",
+            "15",
+        ),
+        ("graph_maxflow", [], "The maximum amount of flow that can be sent from 0 to 3 is 10.", "10"),
+    ],
+)
+def test_rules_found_on_real_replies(task, choices, text, expected):
+    assert parse_answer(task, text, choices) == expected
+
+
+def test_free_text_options_of_the_original_isobench():
+    states = ["a liquid", "a solid", "a gas"]
+    assert parse_answer("physics", "A ruler is a **solid**.", states) == "a solid"  # "A" is no letter
+    assert parse_answer("physics", "The current is 9 Amperes (A).", ["9", "6", "3"]) == "9"  # (A) is a unit
+    solutions = ["Solution B", "neither; their concentrations are the same", "Solution A"]
+    assert (
+        parse_answer("chemistry", "Neither solution has a higher concentration.", solutions) == solutions[1]
+    )
+    assert parse_answer("chemistry", "\\boxed{A}", solutions) is None  # the first option, or Solution A?
+    assert parse_answer("chemistry", "\\boxed{A}", ["Solution A", "Solution B"]) == "Solution A"
+    listing = "Solution A: 6 particles in 35 mL.\nSolution B: 6 particles in 35 mL."
+    assert parse_answer("chemistry", listing, solutions) is None

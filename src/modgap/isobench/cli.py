@@ -167,6 +167,13 @@ def bench_run(
     judge: Annotated[
         str | None, typer.Option(help="Model spec of an LLM judge for replies the parser cannot read.")
     ] = None,
+    parse: Annotated[
+        str,
+        typer.Option(
+            help="How replies are read: strict (no guessing) or nearest (the option a reply is nearest to, "
+            "as the official IsoBench evaluator forces a choice). Records keep both readings."
+        ),
+    ] = "strict",
     api_key_env: Annotated[str, typer.Option(help="Variable holding the API key.")] = "OPENAI_API_KEY",
     cache: Annotated[
         Path | None, typer.Option(help="SQLite response cache (default: in the modgap cache folder).")
@@ -221,12 +228,19 @@ def bench_run(
             judge_backend,
             secrets=[os.environ.get(api_key_env, "")],
             limit=limit,
+            parse=parse,
         )
     except (ValueError, FileNotFoundError) as e:
         raise fail(e) from None
     if summary.accuracy():
         console.print(_summary_table(summary, out))
     console.print(f"{summary.skipped} already done, {len(summary.records)} new, {summary.errors} errors")
+    counts = summary.parse_counts()
+    console.print(
+        "read as: "
+        + "; ".join(f"{mode} {n} answered, {k} correct" for mode, (n, k) in counts.items())
+        + f" (records use {parse})"
+    )
     console.print(f"report: modgap bench report {out} --out {out}/report")
     if summary.errors:
         errors = list(dict.fromkeys(one_line(r["error"]) for r in summary.records if r["error"]))

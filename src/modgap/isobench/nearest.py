@@ -14,8 +14,10 @@ bold, final line, then sentences from the last) and takes the first span that po
   ("equal" is "same"), each weighs by how few options hold it (a word of every option weighs
   nothing), and a negated word ("is not balanced") counts against the options that assert it.
 
-A reply that points to no option stays ``None``. :func:`nearest_number` rounds a stated number to the
-nearest numeric option.
+When no span points to one option and the optional offline sentence model is installed (see
+:mod:`modgap.isobench.embed`), ``nearest_embedding`` takes the option most similar to the answer span
+and the last sentences; otherwise such a reply stays ``None``. :func:`nearest_number` rounds a stated
+number to the nearest numeric option.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import math
 import re
 from collections.abc import Sequence
 
+from modgap.isobench import embed
 from modgap.isobench.readers import Parsed
 from modgap.isobench.wording import LOOSE
 
@@ -107,7 +110,8 @@ class _Options:
 
     def __init__(self, choices: Sequence[str]):
         self.choices = list(choices)
-        self.keep = frozenset(w.lower() for c in choices for w in _TOKEN.findall(c)) & _NEGATORS
+        leads = (_TOKEN.match(c.strip()) for c in choices)  # "No, it is not balanced.": "no" names it
+        self.keep = frozenset(m.group().lower() for m in leads if m) & _NEGATORS
         self.terms = [_terms(c, self.keep) for c in choices]
         self.ends = [self._ends(c) for c in choices]
         self.pair = self._pair()
@@ -251,6 +255,11 @@ def nearest_choice(
             return Parsed(choices[best], "nearest_comparison")
         if (best := _best(options.scores(chunk))) is not None:
             return Parsed(choices[best], "nearest_overlap")
+    if embed.available() and chunks:
+        prose = [chunk for method, chunk in chunks if method not in _EXPLICIT]
+        said = " ".join([chunks[0][1], *prose[:3]])  # the answer span and the last sentences
+        sims = embed.similarities(said, choices)
+        return Parsed(choices[sims.index(max(sims))], "nearest_embedding")
     return Parsed(None, "none", strict.reason or "no choice is nearer than the others")
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from modgap.isobench.nearest import nearest_choice, nearest_number
@@ -23,7 +24,7 @@ from modgap.models.chat import ChatRequest, GenerationParams, Message
 if TYPE_CHECKING:
     from modgap.models.backend import ChatBackend
 
-__all__ = ["PARSE_MODES", "Parsed", "explain_answer", "parse_answer", "judge_answer"]
+__all__ = ["PARSE_MODES", "Parsed", "explain_answer", "explain_modes", "parse_answer", "judge_answer"]
 
 PARSE_MODES = ("strict", "nearest")
 """How a reply the rules cannot read is taken: left unanswered, or read as the nearest choice."""
@@ -41,11 +42,12 @@ _INDECISION = re.compile(
     re.I,
 )
 _ANSWER_LINES = (
-    re.compile(
-        rf"(?<!\w){LABEL}(?:\s*\([^)\n]*\))?\s*(?:\*\*|__)?\s*[:：]\s*(?:\*\*|__)?(?P<span>[^\n]*)", re.I
+    re.compile(  # the lookaheads only make the scan faster
+        rf"(?=[afvbw])(?<!\w){LABEL}(?:\s*\([^)\n]*\))?\s*(?:\*\*|__)?\s*[:：]\s*(?:\*\*|__)?(?P<span>[^\n]*)",
+        re.I,
     ),
     re.compile(
-        r"\b(?:the|my|final|correct)\s+(?:(?:correct|final|best|right|winning|key)\s+)?"
+        r"(?=[tmfc])\b(?:the|my|final|correct)\s+(?:(?:correct|final|best|right|winning|key)\s+)?"
         r"(?:answer|option|choice|move|winner(?:\s+of\s+(?:the|this)\s+game)?)"
         r"\s+(?:is|would\s+be|will\s+be|should\s+be)\s*:?(?P<span>[^\n]*)",
         re.I,
@@ -78,7 +80,14 @@ def _reader(task_name: str, choices: Sequence[str], fields: Mapping[str, Any]) -
         return FREE_FORM[task_name](fields)
     if not choices:
         raise ValueError(f"{task_name} is a multiple-choice task: pass its choices")
-    return ChoiceReader(task_name, choices, issubclass(TASKS[task_name], LetteredChoiceTask))
+    return _choice_reader(task_name, tuple(choices), issubclass(TASKS[task_name], LetteredChoiceTask))
+
+
+@lru_cache(maxsize=256)
+def _choice_reader(
+    task_name: str, choices: tuple[str, ...], lettered: bool, any_count: bool = False
+) -> Reader:
+    return ChoiceReader(task_name, choices, lettered, any_count)
 
 
 def _boxed(text: str) -> list[str]:
@@ -174,6 +183,22 @@ def _strict(reader: Reader, response_text: str) -> Parsed:
     return Parsed(None, "none", ambiguous) if ambiguous else reader.fallback(text)
 
 
+def _nearest(
+    task_name: str, response_text: str, choices: Sequence[str], reader: Reader, strict: Parsed
+) -> Parsed:
+    if not choices or strict.answer in choices:
+        return strict
+    if all(_NUMBER.fullmatch(c) for c in choices):
+        stated = strict
+        if isinstance(reader, ChoiceReader):  # a count that is no option: "5 breakpoints" of 2 or 3
+            lettered = issubclass(TASKS[task_name], LetteredChoiceTask)
+            stated = _strict(_choice_reader(task_name, tuple(choices), lettered, True), response_text)
+        if stated.answer is not None and _NUMBER.fullmatch(stated.answer):
+            return nearest_number(stated.answer, choices)
+    chunks = [(m, plain(span)) for m, span in _explicit_spans(response_text)]
+    return nearest_choice(task_name, [*chunks, *_prose(plain(response_text))], choices, strict)
+
+
 def explain_answer(
     task_name: str,
     response_text: str,
@@ -185,24 +210,24 @@ def explain_answer(
 
     ``choices`` are the instance's (empty for graph_maxflow and chess_puzzle); ``fields`` matter only
     for chess_puzzle, whose ``fen`` lets SAN moves be read and illegal moves be rejected.
-    ``fallback`` is what happens when the rules find no answer: ``"strict"`` keeps ``None``;
+    ``fallback`` is what happens when the rules find no choice: ``"strict"`` keeps ``None``;
     ``"nearest"`` takes the choice the reply's wording is nearest to, as the official IsoBench evaluator
     (an LLM that must pick an option) does (see :mod:`modgap.isobench.nearest`).
     """
     if fallback not in PARSE_MODES:
         raise ValueError(f"unknown fallback {fallback!r}; choose from {', '.join(PARSE_MODES)}")
     reader = _reader(task_name, choices, fields or {})
-    parsed = _strict(reader, response_text)
-    if fallback == "strict" or not choices or parsed.answer in choices:
-        return parsed
-    if all(_NUMBER.fullmatch(c) for c in choices):
-        if isinstance(reader, ChoiceReader):
-            lettered = issubclass(TASKS[task_name], LetteredChoiceTask)
-            parsed = _strict(ChoiceReader(task_name, choices, lettered, any_count=True), response_text)
-        if parsed.answer is not None and _NUMBER.fullmatch(parsed.answer):
-            return nearest_number(parsed.answer, choices)
-    chunks = [(m, plain(span)) for m, span in _explicit_spans(response_text)]
-    return nearest_choice(task_name, [*chunks, *_prose(plain(response_text))], choices, parsed)
+    strict = _strict(reader, response_text)
+    return strict if fallback == "strict" else _nearest(task_name, response_text, choices, reader, strict)
+
+
+def explain_modes(
+    task_name: str, response_text: str, choices: Sequence[str], fields: Mapping[str, Any] | None = None
+) -> dict[str, Parsed]:
+    """The reading under each of :data:`PARSE_MODES`, the strict rules run once."""
+    reader = _reader(task_name, choices, fields or {})
+    strict = _strict(reader, response_text)
+    return {"strict": strict, "nearest": _nearest(task_name, response_text, choices, reader, strict)}
 
 
 def parse_answer(

@@ -32,7 +32,8 @@ class Parsed:
 # --- shared patterns -------------------------------------------------------------------------------
 _STOP = r"(?:but|so|and|yet|thus|hence|therefore|rather|instead|however|while|whereas|because|since)"
 _NEG_BEFORE = re.compile(
-    rf"(?:\b(?:not|no|never|neither|nor|cannot|none)|n[’']t)(?:\s+(?!{_STOP}\b)[\w’'-]+){{0,3}}\s+$|\bnon-?$",
+    rf"(?:\b(?:not|no|never|neither|nor|cannot)|n[’']t)(?:\s+(?!{_STOP}\b)[\w’'-]+){{0,3}}\s+$|\bnon-?$"
+    r"|\bnone\s+of\b[^.;:!?]{0,60}$",
     re.I,
 )
 _NEG_AFTER = re.compile(
@@ -256,7 +257,7 @@ class ChoiceReader:
 
 # --- free-form tasks -------------------------------------------------------------------------------
 _FLOW = re.compile(
-    r"(?:max(?:imum|imal)?[\s-]*flow|total\s+flow|flow\s+value|\btotal(?=\s*[:=]))\b"
+    r"(?:max(?:imum|imal)?(?:\s+amount\s+of)?[\s-]*flow|total\s+flow|flow\s+value|\btotal(?=\s*[:=]))\b"
     r"(?:\s*[:=]|[^.\n]{0,80}?(?:\bis\b|=|\bequals\b|\bof\b))\s*(?:about\s+|exactly\s+)?(\d+)(?!\w|\.\d)",
     re.I,
 )

@@ -13,7 +13,9 @@ as its kind), and every record and ``config.json`` go through :func:`modgap.secr
 
 Record fields: key, instance_id, task, domain, representation, strategy, model, answer, choices,
 response (the final reply), steps (every reply, for two-call strategies), parsed, parse_method,
-parse_reason, correct, error, latency_s, prompt_tokens, completion_tokens, prompt_hash, time.
+parse_reason, correct (under the run's ``parse`` mode), parsed_strict, correct_strict, parsed_nearest,
+correct_nearest (the reply read under each mode, whichever the run uses), error, latency_s,
+prompt_tokens, completion_tokens, prompt_hash, time.
 """
 
 from __future__ import annotations
@@ -28,7 +30,8 @@ from pathlib import Path
 from typing import Any
 
 from modgap import __version__
-from modgap.isobench.parsing import Parsed, explain_answer, judge_answer
+from modgap.isobench import embed
+from modgap.isobench.parsing import PARSE_MODES, Parsed, explain_modes, judge_answer
 from modgap.isobench.prompts import STRATEGIES, TWO_STEP, Plan, plan
 from modgap.isobench.results import CONFIG, RESULTS, read_results
 from modgap.isobench.suite import Record, load_suite, read_frames, read_media
@@ -169,6 +172,17 @@ class RunSummary:
                 groups.setdefault((r["task"], r["strategy"], r["representation"]), []).append(r["correct"])
         return [(*k, len(v), sum(v) / len(v)) for k, v in sorted(groups.items())]
 
+    def parse_counts(self) -> dict[str, tuple[int, int]]:
+        """(answered, correct) over this run's records under each parse mode."""
+        done = [r for r in self.records if r["error"] is None]
+        return {
+            mode: (
+                sum(r[f"parsed_{mode}"] is not None for r in done),
+                sum(r[f"correct_{mode}"] for r in done),
+            )
+            for mode in PARSE_MODES
+        }
+
 
 def _prompt_hash(request: ChatRequest) -> str:
     blob = json.dumps(request.canonical(), sort_keys=True, separators=(",", ":"))
@@ -182,6 +196,7 @@ async def _execute(
     params: GenerationParams,
     task: Task,
     judge: ChatBackend | None,
+    parse: str = "strict",
 ) -> dict[str, Any]:
     inst = job.record.instance
     step = job_plan(job, suite_dir, params)
@@ -208,12 +223,18 @@ async def _execute(
             if step.then is None:
                 break
             step = step.then(response.text)
-        parsed = explain_answer(inst.task, response.text, inst.choices, inst.fields)
+        modes = explain_modes(inst.task, response.text, inst.choices, inst.fields)
+        parsed = modes[parse]
         if parsed.answer is None and judge is not None and inst.choices:
             parsed = await judge_answer(judge, inst.task, response.text, inst.choices)
         error = None
     except Exception as e:  # noqa: BLE001 - a failed call is recorded (and retried on resume), not raised
         parsed, error = Parsed(None, "none", "no response"), f"{type(e).__name__}: {e}"
+        modes = dict.fromkeys(PARSE_MODES, parsed)
+    by_mode: dict[str, Any] = {}
+    for mode, read in modes.items():
+        by_mode[f"parsed_{mode}"] = read.answer
+        by_mode[f"correct_{mode}"] = error is None and task.score(read.answer, inst) == 1.0
     return out | {
         "response": replies[-1] if replies else None,
         "steps": replies,
@@ -221,6 +242,7 @@ async def _execute(
         "parse_method": parsed.method,
         "parse_reason": parsed.reason,
         "correct": error is None and task.score(parsed.answer, inst) == 1.0,
+        **by_mode,
         "error": error,
         "latency_s": round(latency, 4),
         "prompt_tokens": prompt_tokens,
@@ -239,11 +261,13 @@ async def run_jobs(
     judge: ChatBackend | None = None,
     secrets: Sequence[str] = (),
     on_record: Callable[[dict[str, Any]], None] | None = None,
+    parse: str = "strict",
 ) -> list[dict[str, Any]]:
     """Run ``jobs`` with at most ``concurrency`` in flight, appending each record as it finishes.
 
     ``secrets`` (e.g. the API key) are blanked out of every record, as are credentials
     (:func:`modgap.secrets.redact`), before it is written, returned or passed to ``on_record``.
+    ``parse`` (one of :data:`PARSE_MODES`) is how replies are read into each record's ``parsed``.
     """
     if concurrency < 1:
         raise ValueError(f"concurrency must be >= 1, got {concurrency}")
@@ -252,7 +276,8 @@ async def run_jobs(
 
     async def one(job: Job) -> dict[str, Any]:
         async with gate:
-            return await _execute(backend, job, suite_dir, params, tasks[job.record.instance.task], judge)
+            task = tasks[job.record.instance.task]
+            return await _execute(backend, job, suite_dir, params, task, judge, parse)
 
     written = []
     try:
@@ -285,11 +310,15 @@ def run_bench(
     limit: int | None = None,
     on_start: Callable[[int], None] | None = None,
     on_record: Callable[[dict[str, Any]], None] | None = None,
+    parse: str = "strict",
 ) -> RunSummary:
     """Evaluate ``backend`` on the suite folder ``suite`` into the run folder ``out`` (see module doc).
 
-    ``limit`` keeps the first instances of each task (a quick look before a full run).
+    ``limit`` keeps the first instances of each task (a quick look before a full run); ``parse`` is
+    how replies are read: ``strict`` (no guessing) or ``nearest`` (the option the reply is nearest to).
     """
+    if parse not in PARSE_MODES:
+        raise ValueError(f"unknown parse mode {parse!r}; choose from {', '.join(PARSE_MODES)}")
     params = params or GenerationParams()
     jobs = plan_jobs(first_per_task(load_suite(suite), limit), reps, strategies)
     accepts = getattr(backend, "accepts", None)  # known for local models; an API's is found by asking
@@ -321,6 +350,8 @@ def run_bench(
         "params": asdict(params),
         "concurrency": concurrency,
         "judge": judge.name if judge else None,
+        "parse": parse,
+        "parse_embedder": embed.MODEL if embed.available() else None,
         "modgap": __version__,
     }
     with hold(out):
@@ -329,7 +360,9 @@ def run_bench(
         if on_start is not None:
             on_start(len(todo))
         written = asyncio.run(
-            run_jobs(backend, todo, suite, out / RESULTS, params, concurrency, judge, secrets, on_record)
+            run_jobs(
+                backend, todo, suite, out / RESULTS, params, concurrency, judge, secrets, on_record, parse
+            )
         )
     return RunSummary(skipped=len(jobs) - len(todo), records=written)
 

@@ -57,6 +57,7 @@ def _verdicts(side: str, other: str, score: str) -> tuple[str, ...]:
         rf"{other} (?:has no way|is unable|cannot|can't) (?:to )?(?:avoid|escape|prevent|stop)"
         r" (?:check)?mate",
         rf"{their_king}{in_sentence}{{0,100}}?{mate}",
+        rf"{other} (?:has|had) no (?:legal|safe) (?:moves?|squares?){in_sentence}{{0,100}}?{mate}",
         rf"{their_king}{in_sentence}{{0,100}}?\bno (?:legal |safe |escape )?(?:moves?|squares?)"
         r"(?: \w+)? to escape",
         rf"{their_king} is (?:in check|under attack|attacked)\b[^.!?\n]{{0,80}}?\bno (?:legal|safe|escape)",
