@@ -292,3 +292,42 @@ def test_a_rerun_over_a_damaged_cache_completes_with_every_record_correct(suite,
     moved = list(tmp_path.glob("cache.sqlite.corrupt-*[0-9]"))
     assert len(moved) == (damage != "bad rows")
     assert ("moved to" in capsys.readouterr().out) == (damage != "bad rows")
+
+
+def test_the_parse_mode_decides_parsed_and_records_keep_both_readings(tmp_path):
+    suite = tmp_path / "suite"
+    write_suite(generate(["math_breakpoint"], 2, seed=0, workers=1), suite, {})
+    reply = "Counting the kinks carefully, I find many.\n\\boxed{99}"  # no option: strict leaves it unread
+    strict = run_bench(MockBackend(lambda request: reply), suite, tmp_path / "strict", ["text"], ["direct"])
+    nearest = run_bench(
+        MockBackend(lambda request: reply), suite, tmp_path / "nearest", ["text"], ["direct"], parse="nearest"
+    )
+    for summary, mode in ((strict, "strict"), (nearest, "nearest")):
+        assert json.loads((tmp_path / mode / "config.json").read_text())["parse"] == mode
+        for r in summary.records:
+            largest = max(r["choices"], key=int)
+            assert r["parsed_strict"] is None and r["parsed_nearest"] == largest
+            assert r["parsed"] == r[f"parsed_{mode}"] and r["correct"] == r[f"correct_{mode}"]
+            assert r["parse_method"] == {"strict": "boxed", "nearest": "nearest_number"}[mode]
+        n = len(summary.records)
+        assert summary.parse_counts() == {
+            "strict": (0, 0),
+            "nearest": (n, sum(r["correct_nearest"] for r in summary.records)),
+        }
+    with pytest.raises(ValueError, match="unknown parse mode 'loose'; choose from strict, nearest"):
+        run_bench(
+            MockBackend(lambda request: reply), suite, tmp_path / "bad", ["text"], ["direct"], parse="loose"
+        )
+
+
+def test_bench_run_takes_parse_and_prints_both_counts(suite, tmp_path):
+    args = ["bench", "run", "--suite", str(suite), "--reps", "text", "--no-cache", "--limit", "1"]
+    with BackgroundServer(mock_app(_oracle(suite))) as url:
+        args += ["--model", f"openai:mock@{url}", "--out", str(tmp_path / "run")]
+        result = CliRunner().invoke(app, [*args, "--parse", "nearest"], env={"OPENAI_API_KEY": SECRET})
+        bad = CliRunner().invoke(app, [*args, "--parse", "loose"], env={"OPENAI_API_KEY": SECRET})
+    assert result.exit_code == 0, result.output
+    assert re.search(
+        r"read as: strict (\d+) answered, \1 correct; nearest \1 answered, \1 correct", result.output
+    )
+    assert bad.exit_code == 2 and "unknown parse mode 'loose'" in bad.output and "Traceback" not in bad.output
