@@ -58,7 +58,7 @@ def main() -> None:
             f"{t.nearest_agreement:.1%}",
             str(t.ref_outside),
         )
-    Console().print(out)
+    Console(width=110).print(out)
     with a.csv.open("w", newline="") as f:
         w = csv.writer(f)
         w.writerow(["task", "n", "strict_answered", "strict_agreed", "nearest_agreed", "ref_outside"])
