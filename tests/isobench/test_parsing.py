@@ -329,6 +329,7 @@ SIDES = ["white", "black", "draw"]
         ("The position strongly favors White.", "white"),
         ("Black has no legal moves but is not in check: stalemate.", "draw"),
         ("The game ends in a draw by threefold repetition.", "draw"),
+        ("Neither king can break through. This is a dead draw.", "draw"),
         ("In the final position Black's king is safe on g8 and White's rook is active.", None),
         ("If Black moves the king to g8, then Qg8# is checkmate.", None),
         ("The game is still ongoing, so there is no winner yet.", None),
@@ -357,6 +358,7 @@ def test_chess_winner_statements(text, expected):
         ),
         ("graph_connectivity", YES_NO, "This forms a connected component {1, 5, 8}.", None),
         ("graph_connectivity", YES_NO, "None of the query nodes are connected.", "no"),
+        ("graph_isomorphism", YES_NO, "I found an isomorphism: f = {0: 1, 1: 0}.", "yes"),
         ("graph_connectivity", YES_NO, "Answer: False", "no"),
         (
             "graph_isomorphism",

@@ -59,8 +59,8 @@ _SPAN_END = re.compile(
     re.I,
 )
 """Where an answer line's answer ends: at the sentence's end or where its justification starts."""
-_HEADING = re.compile(r"^\W*(?:\w+\W+){0,4}?\w+\s*:\s+(?=\S)")
-"""A list item's heading ("Solution B: 6 particles in 35 mL"): what it describes, not what it concludes."""
+_HEADING = re.compile(r"^\W*(?:\w+\W+){0,2}?\w+\s*:\s+(?=\S)")
+"""A short heading ("Solution B: 6 particles in 35 mL", "Conclusion: ..."): a label, no conclusion."""
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 _ENUMERATOR = re.compile(r"^[ \t]*\(?\d{1,2}[.)](?=[ \t]+\S)", re.M)
 """A list item's number ("4.  Around x = 9, ..."), which is no answer."""

@@ -15,7 +15,7 @@ from typing import Any
 import chess
 
 from modgap.isobench.tasks._choices import LETTERS
-from modgap.isobench.wording import NOISE, PHRASES, WEAK
+from modgap.isobench.wording import NOISE, PHRASES, SIDES, WEAK
 
 __all__ = ["LABEL", "FREE_FORM", "ChoiceReader", "Parsed", "Reader", "distinct", "plain"]
 
@@ -146,7 +146,7 @@ _NUMBER = re.compile(
 _LETTER_ALONE = re.compile(r"^\W*\(?([A-F])\)?\W*$")
 _LETTER_MARKED = re.compile(r"\(([A-F])\)|\b(?i:option|choice)\s*\(?([A-F])\b(?![’'])")
 _LETTER_START = re.compile(
-    r"^[\s(\[]*([A-F])(?:[)\]:,]|\s+[-–—]\s|\s+(?=(?:is|because|since|as|would|should|which|it)\b))"
+    r"^[\s(\[]*([A-F])(?:[)\]:,]|\s+[-–—]\s|\s+(?=(?:is|because|since|as|would|should|which|it|or|and)\b))"
 )  # "B is correct", not the article in "A ruler is a solid"
 _LETTER_OR = re.compile(r"\b(?:or|and)\s+\(?([A-F])\b")
 
@@ -169,6 +169,7 @@ class ChoiceReader:
         self.any_count = any_count
         """Read every count the text states, not only the choices (what a forced choice rounds)."""
         self.weak = task in WEAK
+        self.sides = SIDES.get(task, frozenset())
         noise = NOISE.get(task)
         self.noise = re.compile(noise, re.I) if noise else None
         self.finders = {explicit: self._finders(task, lettered, explicit) for explicit in (True, False)}
@@ -241,8 +242,10 @@ class ChoiceReader:
         if self.noise:
             text = self.noise.sub(_blank, text)
         found = _mentions(text, self.finders[explicit])
-        if self.weak and (any(m.strong for m in found) or not explicit and len(text.split()) > 3):
-            found = [m for m in found if m.strong]  # in prose, "White" alone is a side, not a verdict
+        if self.weak and any(m.strong for m in found):
+            found = [m for m in found if m.strong]
+        elif not explicit and len(text.split()) > 3:  # in prose, "White" alone is a side, not a verdict
+            found = [m for m in found if m.strong or m.value.lower() not in self.sides]
         values = []
         for m in found:
             if not m.negated:

@@ -7,7 +7,7 @@ careful reader takes as naming a choice ("White has no legal moves ... checkmate
 
 from __future__ import annotations
 
-__all__ = ["LOOSE", "NOISE", "PHRASES", "WEAK"]
+__all__ = ["LOOSE", "NOISE", "PHRASES", "SIDES", "WEAK"]
 
 _MATED = r"(?:check)?mated"
 _TRUE, _FALSE = (
@@ -133,3 +133,5 @@ NOISE = {
 
 WEAK = {"chess_winner"}
 """Tasks whose bare choice words name sides in the reasoning; a verdict phrase outranks them."""
+SIDES = {"chess_winner": frozenset({"white", "black"})}
+"""Choices that, named alone in a sentence of prose ("Black's king is safe"), are no verdict at all."""
