@@ -69,3 +69,11 @@ def test_fone_sweep_writes_csv_and_plots(tmp_path):
     rows = (tmp_path / "results.csv").read_text().splitlines()
     assert len(rows) == 3 and rows[0].startswith("method,size,parameters")
     assert (tmp_path / "accuracy_vs_data.png").stat().st_size > 0
+
+
+def test_demo_ends_with_a_summary_of_each_part_headline_and_artefacts(tmp_path):
+    result = runner.invoke(app, ["demo", "--only", "bench", "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    summary = result.output[result.output.index("modgap demo: 1 part(s)") :]
+    assert "bench" in summary and "80 verified instances of 10 tasks" in summary
+    assert (tmp_path / "suite" / "gallery.html").is_file()

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
@@ -46,6 +49,16 @@ def main(
 # --- demo ------------------------------------------------------------------------------------------
 
 DEMO_PARTS = ("fone", "bench", "eval", "world", "steer", "tldr")
+DEMO_MINUTES = {"fone": 2.0, "world": 2.5, "tldr": 1.0}
+"""Training budgets of the demo's parts (FoNE stops earlier at 99.5% validation; digit gets FoNE's time)."""
+
+
+@dataclass(frozen=True)
+class PartResult:
+    """One demo part's headline number and where its artefacts are, for the closing summary."""
+
+    headline: str
+    where: Path
 
 
 @app.command()
@@ -55,43 +68,68 @@ def demo(
     ] = ",".join(DEMO_PARTS),
     out: Annotated[Path, typer.Option(help="Folder for the demo's run folders.")] = Path("runs/demo"),
 ) -> None:
-    """The main job on embedded defaults: each part trains/evaluates something small and prints a table."""
+    """The main job on embedded defaults: each part trains/evaluates something small and prints a table;
+    a summary of every part's headline number and artefacts closes it."""
     parts = [p.strip() for p in only.split(",") if p.strip()]
     unknown = set(parts) - set(DEMO_PARTS)
     if unknown:
         raise fail(ValueError(f"unknown demo part(s) {sorted(unknown)}; choose from {', '.join(DEMO_PARTS)}"))
+    results: dict[str, tuple[PartResult, float]] = {}
+
+    def timed(name: str, part: Callable[[], PartResult]) -> None:
+        start = time.perf_counter()
+        result = part()
+        results[name] = (result, time.perf_counter() - start)
+
     if "fone" in parts:
-        demo_fone(out / "fone")
+        timed("fone", lambda: demo_fone(out / "fone"))
     if "bench" in parts or ("eval" in parts and not (out / "suite" / "instances.jsonl").is_file()):
-        demo_bench(out / "suite")
+        timed("bench", lambda: demo_bench(out / "suite"))
     if "eval" in parts:
-        demo_eval(out / "suite", out / "eval")
-    if "world" in parts:
-        demo_world(out / "world")
+        timed("eval", lambda: demo_eval(out / "suite", out / "eval"))
+    if "world" in parts or ("tldr" in parts and not (out / "world" / "vlm" / "config.json").is_file()):
+        timed("world", lambda: demo_world(out / "world"))
     if "steer" in parts:
-        demo_steer(out / "steer", out / "world")
+        timed("steer", lambda: demo_steer(out / "steer", out / "world"))
     if "tldr" in parts:
-        if not (out / "world" / "vlm" / "config.json").is_file():
-            demo_world(out / "world")
-        demo_tldr(out / "tldr", out / "world")
+        timed("tldr", lambda: demo_tldr(out / "tldr", out / "world"))
+    console.print(demo_summary(results))
 
 
-def demo_fone(out: Path) -> None:
+def demo_summary(results: dict[str, tuple[PartResult, float]]) -> Table:
+    total = sum(seconds for _, seconds in results.values())
+    table = Table(title=f"modgap demo: {len(results)} part(s) in {total / 60:.1f} min")
+    for col in ("part", "headline", "artefacts", "time"):
+        table.add_column(col, justify="right" if col == "time" else "left")
+    for name, (result, seconds) in results.items():
+        table.add_row(name, result.headline, f"{result.where}/", f"{seconds / 60:.1f} min")
+    return table
+
+
+def demo_fone(out: Path) -> PartResult:
     """FoNE vs digit tokens on 6-digit addition: same 51,200 problems, the digit model gets FoNE's time."""
     from modgap.fone.methods import ModelSpec
     from modgap.fone.sweep import same_budget
     from modgap.fone.train import TrainArgs
 
-    console.rule("FoNE: 6-digit addition, 51,200 training problems, 2 layers × 128")
-    base = TrainArgs(ModelSpec(method="fone", op="add", int_digits=6), train_size=51_200, minutes=15.0)
+    minutes = DEMO_MINUTES["fone"]
+    console.rule(f"FoNE: 6-digit addition, 51,200 training problems, 2 layers × 128, ≤ {minutes:g} min")
+    base = TrainArgs(
+        ModelSpec(method="fone", op="add", int_digits=6), train_size=51_200, minutes=minutes, target=0.995
+    )
     rows = same_budget(base, ["digit"], run=lambda args, method: run_training(args, out / method, method))
     console.print(
         metrics_table(rows, "6-digit addition, 10,000 held-out problems (digit: FoNE's time budget)")
     )
-    console.print(f"run folders in {out}/")
+    fone, digit = rows
+    return PartResult(
+        f"exact match: FoNE {fone['exact_match']:.1%}, digit tokens {digit['exact_match']:.1%} "
+        f"(same {fone['train_seconds']:.0f} s)",
+        out,
+    )
 
 
-def demo_bench(out: Path) -> None:
+def demo_bench(out: Path) -> PartResult:
     """A small all-task IsoBench suite and its gallery."""
     from modgap.isobench import TASKS, load_suite, write_gallery
 
@@ -112,9 +150,10 @@ def demo_bench(out: Path) -> None:
             ", ".join(answers[:4]) + (" …" if len(answers) > 4 else ""),
         )
     console.print(table)
+    return PartResult(f"{len(records)} verified instances of {len(TASKS)} tasks (gallery.html)", out)
 
 
-def demo_eval(suite: Path, out: Path) -> None:
+def demo_eval(suite: Path, out: Path) -> PartResult:
     """SmolLM2 on the text forms of the demo suite, through `modgap serve`'s HTTP API, then the report."""
     from modgap.isobench.cli import report, run_with_progress
     from modgap.models import BackgroundServer, GenerationParams, make_app, make_backend
@@ -125,25 +164,31 @@ def demo_eval(suite: Path, out: Path) -> None:
         console.print(f"serving smollm2 at {url} (what `modgap serve --model smollm2` runs)")
         client = make_backend(f"openai:smollm2@{url}", concurrency=8)
         params = GenerationParams(max_tokens=48)
-        run_with_progress(client, suite, out / "run", ["text"], ["direct"], params, 8, resume=False, limit=2)
+        summary = run_with_progress(
+            client, suite, out / "run", ["text"], ["direct"], params, 8, resume=False, limit=2
+        )
     report([out / "run"], out / "report")
+    answered = [r for r in summary.records if not r["error"]]
+    accuracy = sum(r["correct"] for r in answered) / max(len(answered), 1)
+    return PartResult(f"SmolLM2 on text forms: {accuracy:.1%} of {len(answered)} answers", out / "report")
 
 
-def demo_world(out: Path) -> None:
-    """A small synthetic world and a 3-minute world VLM: accuracy per question kind against chance."""
+def demo_world(out: Path) -> PartResult:
+    """A small synthetic world and a short world-VLM run: accuracy per question kind against chance."""
     from modgap.world import generate_world
     from modgap.world.cli import accuracy_table
     from modgap.world.recipe import train_world_vlm
     from modgap.world.vlm import VLMTrainArgs
 
-    console.rule("World: 3,000 scenes, a tiny Llava trained from scratch for 3 minutes")
+    minutes = DEMO_MINUTES["world"]
+    console.rule(f"World: 3,000 scenes, a tiny Llava trained from scratch for {minutes:g} minutes")
     generate_world(3000, 0, out / "scenes")
     with progress() as bar:
         job = bar.add_task("world VLM", total=None, info="")
         scores = train_world_vlm(
             out / "scenes",
             out / "vlm",
-            VLMTrainArgs(minutes=3.0, eval_every=100, eval_size=64),
+            VLMTrainArgs(minutes=minutes, eval_every=100, eval_size=64),
             held_out=300,
             on_eval=lambda step, loss, s: bar.update(
                 job, completed=step, info=f"loss {loss:.3f} acc {s['all']:.0%}"
@@ -151,9 +196,10 @@ def demo_world(out: Path) -> None:
         )
     console.print(accuracy_table(scores, out / "vlm" / "chance.json", "held-out accuracy (300 scenes)"))
     console.print(f"checkpoint in {out / 'vlm'}/ (evaluate it: modgap world eval --model hf:{out / 'vlm'})")
+    return PartResult(f"world VLM held-out accuracy {scores['all']:.1%} (300 scenes)", out / "vlm")
 
 
-def demo_steer(out: Path, world: Path) -> None:
+def demo_steer(out: Path, world: Path) -> PartResult:
     """A spatial MeanShift vector from SmolLM2: held-out separation and next-token effect per layer; then
     a small sweep on the demo's world VLM (when the world part has run)."""
     from modgap.models.loading import load_pretrained
@@ -172,15 +218,19 @@ def demo_steer(out: Path, world: Path) -> None:
     )
     for col in ("layer", "AUROC anchor vs other", "norm", "spatial mass at α=0.5"):
         table.add_column(col, justify="right")
-    for r in layer_report(lm.model, lm.tokenizer, vector, test):
+    reports = layer_report(lm.model, lm.tokenizer, vector, test)
+    for r in reports:
         mass = word_mass(lm.model, lm.tokenizer, NEUTRAL_PROMPTS, words, [vector.spec(r.layer, 0.5, "text")])
         table.add_row(str(r.layer), f"{r.auroc:.3f}", f"{r.norm:.1f}", f"{mass:.1%} ({mass / base - 1:+.0%})")
     console.print(table)
+    best = max(reports, key=lambda r: r.auroc)
+    headline = f"spatial vector AUROC {best.auroc:.3f} at layer {best.layer}"
     if (world / "vlm" / "config.json").is_file():
-        demo_world_sweep(out, world)
+        headline += "; " + demo_world_sweep(out, world)
+    return PartResult(headline, out)
 
 
-def demo_world_sweep(out: Path, world: Path) -> None:
+def demo_world_sweep(out: Path, world: Path) -> str:
     """World-language spatial and counting vectors on the demo world VLM, swept on its held-out QA."""
     from modgap.models.loading import load_pretrained
     from modgap.steer import extract, load_concepts
@@ -209,9 +259,10 @@ def demo_world_sweep(out: Path, world: Path) -> None:
     markdown = summary_markdown(rows)
     (out / "world-sweep.md").write_text(markdown)
     console.print(markdown)
+    return "world VLM gain " + ", ".join(f"{task} {r.gain:+.1%}" for _, task, r in rows)
 
 
-def demo_tldr(out: Path, world: Path) -> None:
+def demo_tldr(out: Path, world: Path) -> PartResult:
     """TLDR on the demo world VLM: 2 minutes of LoRA training on gold and perturbed captions, then the
     metrics on held-out scenes' perturbations against random scores, and an HTML view of the flags."""
     import random
@@ -220,7 +271,8 @@ def demo_tldr(out: Path, world: Path) -> None:
     from modgap.tldr.cli import metrics_table
     from modgap.tldr.html import render_html
 
-    console.rule("TLDR: a token-level reward model on the world VLM (2 minutes of LoRA)")
+    minutes = DEMO_MINUTES["tldr"]
+    console.rule(f"TLDR: a token-level reward model on the world VLM ({minutes:g} minutes of LoRA)")
     scenes, held_out = world / "scenes", 300
     first = len((scenes / "world.jsonl").read_text().splitlines()) - held_out
     config = TokenRewardConfig(
@@ -230,7 +282,7 @@ def demo_tldr(out: Path, world: Path) -> None:
         warmup_steps=30,
         lora_rank=16,
         lora_alpha=32,
-        max_minutes=2.0,
+        max_minutes=minutes,
         eval_strategy="no",
         use_cpu=True,
         disable_tqdm=True,
@@ -245,7 +297,13 @@ def demo_tldr(out: Path, world: Path) -> None:
     scored = score(model, None, world_examples(scenes, first, first + 60))
     rng = random.Random(0)
     guess = [s.guessed(rng) for s in scored]
-    console.print(metrics_table(evaluate(scored), "TLDR on 60 held-out scenes' gold and perturbed captions"))
+    metrics = evaluate(scored)
+    console.print(metrics_table(metrics, "TLDR on 60 held-out scenes' gold and perturbed captions"))
     console.print(metrics_table({"random": evaluate(guess)["all"]}, "the same, random P(good)"))
     render_html(scored[:40], out / "highlights.html")
     console.print(f"flagged words highlighted in {out / 'highlights.html'}")
+    return PartResult(
+        f"token accuracy {metrics['all'].token_acc:.1%}, mAP(neg) {metrics['all'].map_neg:.3f} "
+        "(highlights.html)",
+        out,
+    )
