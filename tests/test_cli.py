@@ -75,5 +75,5 @@ def test_demo_ends_with_a_summary_of_each_part_headline_and_artefacts(tmp_path):
     result = runner.invoke(app, ["demo", "--only", "bench", "--out", str(tmp_path)])
     assert result.exit_code == 0, result.output
     summary = result.output[result.output.index("modgap demo: 1 part(s)") :]
-    assert "bench" in summary and "80 verified instances of 10 tasks" in summary
+    assert "│ bench │ 80 verified" in summary  # the headline cell (rich wraps the rest of it)
     assert (tmp_path / "suite" / "gallery.html").is_file()
