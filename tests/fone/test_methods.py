@@ -2,6 +2,7 @@ from decimal import Decimal
 
 import pytest
 import torch
+from transformers import DynamicCache
 
 from modgap.fone.arithmetic import sample_problems
 from modgap.fone.methods import METHODS, ModelSpec, build_model
@@ -82,3 +83,17 @@ def test_training_is_deterministic_for_a_seed(tmp_path):
     assert a.history == [] or a.history[-1]["loss"] == b.history[-1]["loss"]
     for (ka, va), (kb, vb) in zip(a.model.state_dict().items(), b.model.state_dict().items(), strict=True):
         assert ka == kb and torch.equal(va, vb)
+
+
+def test_cached_decoding_matches_a_full_forward():
+    # the KV cache must be passed by the name the installed transformers takes (silently dropped otherwise)
+    torch.manual_seed(0)
+    model = build_model(ModelSpec(method="digit", size="1x64", int_digits=3)).eval()
+    ids, mask = torch.randint(2, 15, (4, 9)), torch.ones(4, 9, dtype=torch.long)
+    with torch.no_grad():
+        full = model.hidden(model.embed(ids), mask)[:, -1]
+        cache = DynamicCache()
+        model.hidden(model.embed(ids[:, :-1]), mask[:, :-1], cache)
+        step = model.hidden(model.embed(ids)[:, -1:], mask, cache)[:, -1]
+    assert cache.get_seq_length() == 9
+    assert torch.allclose(full, step, atol=1e-5)

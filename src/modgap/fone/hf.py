@@ -20,6 +20,7 @@ from safetensors.torch import load_file, save_file
 from torch import nn
 from transformers import AutoModelForCausalLM, AutoTokenizer, DynamicCache, PreTrainedModel
 
+from modgap.fone.compat import cache_argument
 from modgap.fone.encoding import Number
 from modgap.fone.modules import FoNEEmbedding, FoNEHead, FourierConfig
 from modgap.fone.tokenization import NumberTokenizer
@@ -172,7 +173,7 @@ class FoNECausalLM(nn.Module):
                 position_ids=positions,
                 use_cache=True,
                 output_hidden_states=True,
-                cache=cache,
+                **{cache_argument(self.model): cache},
             )
             token = out.logits[:, -1].argmax(-1)
             is_num = token == self.tokenizer.num_token_id

@@ -28,6 +28,7 @@ from torch import nn
 from transformers import DynamicCache, LlamaConfig, LlamaModel
 
 from modgap.fone.arithmetic import OPS, ArithmeticTask, Problem
+from modgap.fone.compat import cache_argument
 from modgap.fone.modules import FoNEEmbedding, FoNEHead, FourierConfig
 
 __all__ = ["METHODS", "SIZES", "ModelSpec", "ArithmeticModel", "build_model"]
@@ -97,8 +98,8 @@ class ArithmeticModel(nn.Module):
             inputs_embeds=embeds,
             attention_mask=mask,
             position_ids=positions,
-            cache=cache,
             use_cache=cache is not None,
+            **{cache_argument(self.backbone): cache},
         )
         return out.last_hidden_state
 
