@@ -4,7 +4,7 @@ import pytest
 import torch
 from transformers import DynamicCache
 
-from modgap.fone.arithmetic import sample_problems
+from modgap.fone.arithmetic import ArithmeticTask, sample_problems
 from modgap.fone.methods import METHODS, ModelSpec, build_model
 from modgap.fone.train import TrainArgs, score, train
 
@@ -97,3 +97,56 @@ def test_cached_decoding_matches_a_full_forward():
         step = model.hidden(model.embed(ids)[:, -1:], mask, cache)[:, -1]
     assert cache.get_seq_length() == 9
     assert torch.allclose(full, step, atol=1e-5)
+
+
+def _always(model, token: str) -> None:
+    """Make ``model`` predict ``token`` at every step."""
+    head = torch.nn.Linear(model.width, len(model.vocab))
+    torch.nn.init.zeros_(head.weight)
+    with torch.no_grad():
+        head.bias.copy_(torch.nn.functional.one_hot(torch.tensor(model.vocab[token]), len(model.vocab)))
+    model.lm_head = head
+
+
+def test_generation_is_as_long_as_the_predicted_problems_need():
+    model = build_model(ModelSpec(method="abacus", size="1x64", int_digits=3))
+    _always(model, "1")
+    longer = ArithmeticTask("add", 8, 0, lengths="exact")
+    assert model.predict(sample_problems(longer, 2, seed=0)) == [int("1" * 10)] * 2  # 9 digits + [EOS] slot
+    _always(model, "[EOS]")
+    assert model.predict(sample_problems(longer, 2, seed=0)) == [None, None]  # an empty answer
+
+
+def test_abacus_offset_shifts_places_in_training_only_and_the_table_covers_it():
+    spec = ModelSpec(method="abacus", size="1x64", int_digits=3, abacus_offset=5)
+    torch.manual_seed(0)
+    model = build_model(spec)
+    assert model.abacus.num_embeddings == 4 + 3 + 5
+    ids = torch.tensor([model._encode("120+35=")] * 3)
+    places = model._places(ids)
+
+    def shifts() -> list[int]:
+        added = model.embed(ids) - model.backbone.embed_tokens(ids)
+        return [
+            next(k for k in range(6) if torch.allclose(row, model.abacus(places[i] + k * (places[i] > 0))))
+            for i, row in enumerate(added)
+        ]
+
+    model.train()
+    seen = {k for _ in range(10) for k in shifts()}
+    assert len(seen) > 1 and seen <= set(range(6))
+    model.eval()
+    assert shifts() == [0, 0, 0]
+    torch.manual_seed(1)
+    first = build_model(spec)
+    torch.manual_seed(1)
+    second = build_model(spec)  # the construction seed (the run's) fixes the shifts
+    draw = [torch.randint(6, (16,), generator=m.shifts) for m in (first, second)]
+    assert torch.equal(*draw)
+
+
+def test_train_args_draw_splits_with_their_lengths():
+    args = TrainArgs(spec=ModelSpec(int_digits=10), lengths="uniform")
+    assert args.task.name == "add10-uniform"
+    with pytest.raises(ValueError, match="lengths must be one of"):
+        TrainArgs(lengths="long")

@@ -17,6 +17,8 @@ __all__ = ["OPS", "ArithmeticTask", "Problem", "Splits", "make_splits", "sample_
 
 Op = Literal["add", "sub", "mul"]
 OPS: dict[str, str] = {"add": "+", "sub": "-", "mul": "*"}
+Lengths = Literal["values", "uniform", "exact"]
+LENGTHS = ("values", "uniform", "exact")
 
 
 @dataclass(frozen=True)
@@ -29,10 +31,18 @@ class ArithmeticTask:
     op: Op = "add"
     int_digits: int = 6
     frac_digits: int = 0
+    lengths: Lengths = "values"
+    """How operands are drawn. ``values``: uniformly below 10^int_digits (the FoNE paper; nine in ten
+    have all ``int_digits`` digits). ``uniform``: each operand's integer length uniform in
+    1..int_digits, then a value of that length (the Abacus paper's training data, for length
+    generalisation). ``exact``: every operand has exactly ``int_digits`` integer digits (test sets at
+    one length)."""
 
     def __post_init__(self) -> None:
         if self.op not in OPS:
             raise ValueError(f"unknown op {self.op!r}; choose one of {sorted(OPS)}")
+        if self.lengths not in LENGTHS:
+            raise ValueError(f"unknown lengths {self.lengths!r}; choose one of {', '.join(LENGTHS)}")
         if self.int_digits < 1 or self.frac_digits < 0:
             raise ValueError(
                 f"need int_digits >= 1 and frac_digits >= 0, got {self.int_digits}, {self.frac_digits}"
@@ -40,7 +50,9 @@ class ArithmeticTask:
 
     @property
     def name(self) -> str:
-        return f"{self.op}{self.int_digits}" + (f".{self.frac_digits}" if self.frac_digits else "")
+        frac = f".{self.frac_digits}" if self.frac_digits else ""
+        lengths = "" if self.lengths == "values" else f"-{self.lengths}"
+        return f"{self.op}{self.int_digits}{frac}{lengths}"
 
     @property
     def answer_digits(self) -> tuple[int, int]:
@@ -49,10 +61,30 @@ class ArithmeticTask:
         return {"add": (m + 1, n), "sub": (m, n), "mul": (2 * m, 2 * n)}[self.op]
 
     def sample(self, rng: random.Random) -> Problem:
-        hi = 10 ** (self.int_digits + self.frac_digits)
-        a, b = rng.randrange(hi), rng.randrange(hi)
+        a, b = self._operand(rng), self._operand(rng)
         a, b = (max(a, b), min(a, b)) if self.op == "sub" else (min(a, b), max(a, b))
         return Problem(self, a, b)
+
+    def _operand(self, rng: random.Random) -> int:
+        """A scaled operand (value · 10^frac_digits) drawn as ``lengths`` says."""
+        if self.lengths == "values":
+            return rng.randrange(self._scaled(self.int_digits))
+        length = rng.randint(1, self.int_digits) if self.lengths == "uniform" else self.int_digits
+        return rng.randrange(self._shortest(length), self._scaled(length))
+
+    def _scaled(self, length: int) -> int:
+        """10^length as a scaled int: the first operand with ``length + 1`` integer digits."""
+        return 10 ** (length + self.frac_digits)
+
+    def _shortest(self, length: int) -> int:
+        """The smallest scaled operand with ``length`` integer digits (0 for one digit)."""
+        return self._scaled(length - 1) if length > 1 else 0
+
+    @property
+    def operands(self) -> int:
+        """How many distinct operands can be drawn."""
+        lo = self._shortest(self.int_digits) if self.lengths == "exact" else 0
+        return self._scaled(self.int_digits) - lo
 
 
 @dataclass(frozen=True)
@@ -105,8 +137,7 @@ def sample_problems(
     task: ArithmeticTask, n: int, seed: int | str, exclude: set | None = None
 ) -> list[Problem]:
     """``n`` distinct problems from the stream seeded by ``seed`` (and not in ``exclude``)."""
-    hi = 10 ** (task.int_digits + task.frac_digits)
-    pairs = hi * (hi + 1) // 2
+    pairs = task.operands * (task.operands + 1) // 2
     if n > pairs // 2:  # rejection sampling stays fast below half the space
         raise ValueError(f"asked for {n} distinct {task.name} problems; at most {pairs // 2} can be drawn")
     rng = random.Random(f"{seed}:{task.name}")

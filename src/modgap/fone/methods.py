@@ -11,6 +11,11 @@ Every method is an ``nn.Module`` with the same three calls, so the trainer never
 * ``abacus``      — digit tokens, numbers written least-significant digit first, plus Abacus
   embeddings (a learned embedding of each digit's place within its number).
 * ``fone+abacus`` — as ``abacus``, but each digit token's embedding *is* its FoNE (pad or linear map).
+
+Longer numbers than in training: the generated answer may be as long as the problems being predicted
+need, not only as the spec's. Abacus place embeddings exist for ``answer digits + abacus_offset``
+places; with ``abacus_offset = K`` training shifts every number's places by a random k in [0, K]
+(the Abacus paper's random offset), so places beyond the training length are trained too.
 """
 
 from __future__ import annotations
@@ -48,12 +53,17 @@ class ModelSpec:
     int_digits: int = 6
     frac_digits: int = 0
     projection: Literal["pad", "linear"] = "pad"
+    abacus_offset: int = 0
+    """abacus, fone+abacus: training shifts each number's places by a random k in [0, abacus_offset], so
+    place embeddings up to ``answer digits + abacus_offset`` are trained (length generalisation)."""
 
     def __post_init__(self) -> None:
         if self.method not in METHODS:
             raise ValueError(f"unknown method {self.method!r}; choose one of {', '.join(METHODS)}")
         if self.size not in SIZES:
             raise ValueError(f"unknown model size {self.size!r}; choose one of {', '.join(SIZES)}")
+        if self.abacus_offset < 0:
+            raise ValueError(f"abacus_offset must be >= 0, got {self.abacus_offset}")
 
     @property
     def task(self) -> ArithmeticTask:
@@ -230,19 +240,25 @@ class SequenceModel(ArithmeticModel):
         self.tokenizer = _tokenizer(pattern, vocab)
         self.reverse = spec.method in ("abacus", "fone+abacus")
         self.lm_head = nn.Linear(self.width, len(vocab), bias=False)
-        m, n = spec.task.answer_digits
-        self.max_answer = (
-            len(self.tokenizer.encode(f"{10**m - 1}.{'9' * n}" if n else str(10**m - 1)).ids) + 1
-        )
         number_ids = [self.vocab[t] for t in [*digits, "."] if t in self.vocab]
         self.register_buffer("number_ids", torch.tensor(number_ids), persistent=False)
         if self.reverse:
-            self.abacus = nn.Embedding(m + n + 3, self.width)
+            m, n = spec.task.answer_digits
+            self.abacus = nn.Embedding(m + n + 3 + spec.abacus_offset, self.width)
         if spec.method == "fone+abacus":
             self.fone_digit = FoNEEmbedding(FourierConfig(1, 0, self.width, spec.projection))
             table = torch.zeros(len(vocab), self.fone_digit.cfg.width)
             table[[self.vocab[d] for d in digits]] = self.fone_digit.cfg.features(range(10)).float()
             self.register_buffer("digit_features", table, persistent=False)
+        if self.reverse and spec.abacus_offset:
+            # Drawn last, from the construction RNG (seeded by the trainer), so the run's seed fixes the
+            # training shifts without touching parameter init or any global RNG while training.
+            self.shifts = torch.Generator().manual_seed(int(torch.randint(2**62, ())))
+
+    def answer_tokens(self, task: ArithmeticTask) -> int:
+        """Tokens of ``task``'s longest answer, plus ``[EOS]``: how far :meth:`predict` generates."""
+        m, n = task.answer_digits
+        return len(self.tokenizer.encode(f"{10**m - 1}.{'9' * n}" if n else str(10**m - 1)).ids) + 1
 
     def _text(self, s: str) -> str:
         return _NUMBER.sub(lambda mt: mt.group()[::-1], s) if self.reverse else s
@@ -267,7 +283,11 @@ class SequenceModel(ArithmeticModel):
             is_digit = self.digit_features[ids].abs().sum(-1, keepdim=True) > 0
             e = torch.where(is_digit, self.fone_digit(self.digit_features[ids]), e)
         if self.reverse:
-            e = e + self.abacus(self._places(ids).clamp(max=self.abacus.num_embeddings - 1))
+            places = self._places(ids)
+            if self.training and self.spec.abacus_offset:
+                k = torch.randint(self.spec.abacus_offset + 1, (len(ids), 1), generator=self.shifts)
+                places = places + (places > 0) * k.to(places.device)
+            e = e + self.abacus(places.clamp(max=self.abacus.num_embeddings - 1))
         return e
 
     def _places(self, ids: torch.Tensor) -> torch.Tensor:
@@ -289,10 +309,14 @@ class SequenceModel(ArithmeticModel):
         width = max(map(len, prompts))
         ids = torch.tensor([[0] * (width - len(r)) + r for r in prompts], device=self.device())  # left pad
         mask, cache = (ids != 0).long(), DynamicCache()
+        ended = torch.zeros(len(ids), dtype=torch.bool, device=ids.device)
         h = self.hidden(self.embed(ids), mask, cache)
-        for _ in range(self.max_answer):
+        for _ in range(max(self.answer_tokens(t) for t in {p.task for p in problems})):
             nxt = self.lm_head(h[:, -1]).argmax(-1, keepdim=True)
             ids, mask = torch.cat([ids, nxt], dim=1), torch.cat([mask, torch.ones_like(nxt)], dim=1)
+            ended |= nxt[:, 0] == self.vocab["[EOS]"]
+            if ended.all():
+                break
             h = self.hidden(self.embed(ids)[:, -1:], mask, cache)  # embed all: Abacus places need the run
         inv = {i: t for t, i in self.vocab.items()}
         out = []

@@ -10,7 +10,7 @@ import json
 import math
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from decimal import Decimal
 from pathlib import Path
 
@@ -18,7 +18,7 @@ import torch
 from accelerate import Accelerator
 from safetensors.torch import load_file, save_file
 
-from modgap.fone.arithmetic import Problem, format_number, make_splits
+from modgap.fone.arithmetic import LENGTHS, ArithmeticTask, Lengths, Problem, format_number, make_splits
 from modgap.fone.methods import ArithmeticModel, ModelSpec, build_model
 
 __all__ = ["TrainArgs", "TrainResult", "train", "evaluate", "score", "load_checkpoint", "save_checkpoint"]
@@ -51,6 +51,9 @@ class TrainArgs:
     seed: int = 0
     device: str = "auto"
     """auto | cpu | cuda."""
+    lengths: Lengths = "values"
+    """How the operands of every split are drawn (:attr:`ArithmeticTask.lengths`): ``uniform`` lengths
+    train for length generalisation."""
 
     def __post_init__(self) -> None:
         for name in ("train_size", "val_size", "test_size", "batch_size", "epochs", "eval_every"):
@@ -60,6 +63,13 @@ class TrainArgs:
             raise ValueError(f"minutes must be > 0, got {self.minutes}")
         if self.device not in ("auto", "cpu", "cuda"):
             raise ValueError(f"device must be auto, cpu or cuda, got {self.device!r}")
+        if self.lengths not in LENGTHS:
+            raise ValueError(f"lengths must be one of {', '.join(LENGTHS)}, got {self.lengths!r}")
+
+    @property
+    def task(self) -> ArithmeticTask:
+        """The task every split is drawn from: the spec's, with this run's ``lengths``."""
+        return replace(self.spec.task, lengths=self.lengths)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -130,7 +140,7 @@ def train(
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
         (out / "config.json").write_text(json.dumps(args.to_dict(), indent=2))
-    splits = make_splits(args.spec.task, args.train_size, args.val_size, args.test_size, seed=args.seed)
+    splits = make_splits(args.task, args.train_size, args.val_size, args.test_size, seed=args.seed)
     model = _seeded_model(args.spec, args.seed)
     data = model.prepare(splits.train)
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=args.weight_decay)
@@ -179,6 +189,7 @@ def train(
     metrics = {
         **test,
         "method": args.spec.method,
+        "task": args.task.name,
         "train_size": args.train_size,
         "steps": step,
         "examples_seen": step * args.batch_size,
