@@ -1,7 +1,7 @@
 import json
 
 from modgap.fone.methods import ModelSpec
-from modgap.fone.sweep import load_results, same_budget, sweep
+from modgap.fone.sweep import crossing, load_results, refine_crossing, same_budget, sweep
 from modgap.fone.train import TrainArgs
 
 BASE = TrainArgs(
@@ -66,3 +66,23 @@ def test_same_budget_gives_the_baseline_the_first_runs_time():
     rows = same_budget(BASE, ["digit", "subword"], run=fake_run)
     assert [r["method"] for r in rows] == ["fone", "digit", "subword"]
     assert calls == [("fone", None), ("digit", 1.5), ("subword", 1.5)]
+
+
+def test_crossing_brackets_the_first_size_that_reaches_the_threshold():
+    assert crossing({400: 0.2, 1600: 0.995, 6400: 0.98, 25600: 1.0}, 0.99) == (400, 1600)
+    assert crossing({400: 0.999, 1600: 1.0}, 0.99) == (None, 400)
+    assert crossing({400: 0.1, 1600: 0.5}, 0.99) == (1600, None)
+
+
+def test_refine_crossing_bisects_geometrically_until_the_bracket_is_narrow():
+    ran = []
+
+    def run(n):
+        ran.append(n)
+        return 1.0 if n >= 5000 else 0.5
+
+    tried = refine_crossing({400: 0.5, 1600: 0.5, 6400: 1.0, 25600: 1.0}, 0.99, run, steps=10)
+    assert ran == [3200, 4500, 5400]  # sqrt(1600·6400), then 4525 and 5367 rounded to hundreds
+    assert crossing(tried, 0.99) == (4500, 5400)
+    assert refine_crossing({400: 0.5, 1600: 0.5}, 0.99, run, steps=10) == {400: 0.5, 1600: 0.5}
+    assert len(refine_crossing({400: 0.5, 6400: 1.0}, 0.99, run, steps=1)) == 3
