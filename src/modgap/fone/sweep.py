@@ -229,6 +229,8 @@ def plot_lines(
             if points:
                 ax.plot(*zip(*sorted(points), strict=True), marker="o", label=label)
         ax.set(xscale=xscale, xlabel=xlabel, ylabel=ylabel, ylim=(-0.02, 1.02), title=title)
+        if xscale == "linear":  # few x values (lengths, digits): tick exactly those
+            ax.set_xticks(sorted({x for points in lines.values() for x, _ in points}))
         ax.legend(fontsize=7)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
