@@ -150,3 +150,9 @@ def test_train_args_draw_splits_with_their_lengths():
     assert args.task.name == "add10-uniform"
     with pytest.raises(ValueError, match="lengths must be one of"):
         TrainArgs(lengths="long")
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="checks the message on a machine without a GPU")
+def test_asking_for_cuda_without_a_gpu_fails_before_training():
+    with pytest.raises(ValueError, match="torch sees no GPU"):
+        train(TrainArgs(spec=ModelSpec(size="1x64", int_digits=2), device="cuda"))

@@ -135,6 +135,8 @@ def train(
     """Train one model; writes the run folder to ``out`` if given. ``on_step(step, total, info)`` drives a
     progress bar."""
     start = time.monotonic()
+    if args.device == "cuda" and not torch.cuda.is_available():
+        raise ValueError("device='cuda' but torch sees no GPU; use device='auto' or 'cpu'")
     accel = Accelerator(cpu=args.device == "cpu")
     out = out if accel.is_main_process else None  # one writer when launched on several devices
     if out is not None:
@@ -196,6 +198,7 @@ def train(
         "train_seconds": round(train_seconds, 1),
         "seconds": round(time.monotonic() - start, 1),
         "parameters": sum(p.numel() for p in core.parameters()),
+        "device": str(accel.device),
     }
     if out is not None:
         save_checkpoint(core, args, metrics, out)
