@@ -22,6 +22,33 @@ mkdir -p "$OUT" "$WORK"
 export PYTHONPATH="$PWD/src${PYTHONPATH:+:$PYTHONPATH}"
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-4} TOKENIZERS_PARALLELISM=false COLUMNS=150
 
+# modgap's package __init__s resolve names lazily with lazy_loader, which a bare GPU image may lack (and
+# cannot pip-install offline): then a stand-in with the same attach() goes first on the path.
+if ! "$PY" -c "import lazy_loader" 2>/dev/null; then
+  mkdir -p "$WORK/.shim"
+  cat >"$WORK/.shim/lazy_loader.py" <<'EOF'
+"""Stand-in for lazy_loader.attach (written by benchmarks/gpu_fone.sh): names resolve on first use."""
+import importlib
+
+
+def attach(package_name, submodules=None, submod_attrs=None):
+    submodules = set(submodules or ())
+    owner = {attr: mod for mod, attrs in (submod_attrs or {}).items() for attr in attrs}
+    names = sorted(submodules | owner.keys())
+
+    def __getattr__(name):
+        if name in submodules:
+            return importlib.import_module(f"{package_name}.{name}")
+        if name in owner:
+            return getattr(importlib.import_module(f"{package_name}.{owner[name]}"), name)
+        raise AttributeError(f"No {package_name} attribute {name}")
+
+    return __getattr__, lambda: list(names), list(names)
+EOF
+  export PYTHONPATH="$WORK/.shim:$PYTHONPATH"
+  echo "lazy_loader missing: using the stand-in in $WORK/.shim" >"$WORK/shim.log"
+fi
+
 if [[ ${GPU_FONE_DRY:-0} == 1 ]]; then
   DEVICE=cpu LIMIT=900
   LARGE=(--digits 3,5 --size 1x64 --train-size 200 --test-size 20 --minutes 0.01)
@@ -81,7 +108,7 @@ cp "$WORK/ladder/results.csv" "$OUT/ladder.csv"
 cp "$WORK/data_efficiency/results.csv" "$OUT/data_efficiency.csv"
 cp "$WORK/data_efficiency/crossing.csv" "$OUT/data_efficiency_crossing.csv"
 {
-  cat "$WORK/environment.log"
+  cat "$WORK/environment.log" "$WORK/shim.log" 2>/dev/null
   for name in large_numbers length_generalisation ladder data_efficiency; do
     printf '\n===== %s =====\n' "$name"
     cat "$WORK/$name.log"
