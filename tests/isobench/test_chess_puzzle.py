@@ -6,7 +6,7 @@ import chess
 import chess.pgn
 import pytest
 
-from modgap.isobench import Instance, create_task, solve
+from modgap.isobench import Instance, Undecidable, create_task, solve
 from modgap.isobench.suite import _candidate
 from modgap.isobench.tasks._chess import _gives_check
 from modgap.isobench.tasks.chess_puzzle import ChessPuzzleConfig
@@ -26,7 +26,7 @@ def test_solve_hand_made_mates(fen, move):
     [("6k1/5ppp/8/8/8/8/8/RR4K1 w - - 0 1", "several mate-in-1"), (chess.STARTING_FEN, "no forced mate")],
 )
 def test_solve_rejects_non_puzzles(fen, match):
-    with pytest.raises(ValueError, match=match):
+    with pytest.raises(Undecidable, match=match):
         solve("chess_puzzle", {"fen": fen})
 
 

@@ -3,7 +3,7 @@
 import chess
 import pytest
 
-from modgap.isobench import create_task, solve
+from modgap.isobench import Undecidable, create_task, solve
 from modgap.isobench.suite import _candidate
 from modgap.isobench.tasks.chess_winner import ChessWinnerConfig
 
@@ -28,7 +28,7 @@ def test_solve_hand_made_endings(fields, expected):
 
 @pytest.mark.parametrize("fields", [{"fen": chess.STARTING_FEN}, {"pgn": "1. e4 e5 *"}])
 def test_solve_rejects_unfinished_games(fields):
-    with pytest.raises(ValueError, match="not over"):
+    with pytest.raises(Undecidable, match="stops without mate, stalemate or bare kings"):
         solve("chess_winner", fields)
 
 

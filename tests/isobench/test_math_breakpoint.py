@@ -27,6 +27,17 @@ solve = MathBreakpointTask.solve
             "3",
         ),
         ("Piecewise((x, x < 0), (x + 1, True))", "0"),  # a jump, but no change of slope
+        ("2*x + 1", "0"),
+        # IsoBench's form: a bounded domain, whose ends (-10.36, 13.9) are not breakpoints
+        (
+            "Piecewise((44.14*x + 375.09, (x <= -6.23) & (x > -10.36)), (-31.91*x - 98.86, "
+            "(x <= 0.04) & (x > -6.23)), (14.41*x - 100.51, (x <= 13.9) & (x > 0.04)))",
+            "2",
+        ),
+        ("Abs(x - 1) + 2*Abs(x + 3)", "2"),  # slopes -3, 1, 3
+        ("Min(x, 1) + Max(x, -1)", "2"),  # slopes 1, 2, 1
+        ("Max(x, 2 - x, 0.5*x + 3)", "2"),  # 2 - x until -2/3, 0.5x + 3 until 6, then x
+        ("Max(x, 2*x)", "1"),
     ],
 )
 def test_solve_known_functions(expression, answer):
@@ -35,7 +46,7 @@ def test_solve_known_functions(expression, answer):
 
 @pytest.mark.parametrize(
     ("expression", "error"),
-    [("2*x + 1", "not a Piecewise"), ("Piecewise((x**2, x < 0), (x, True))", "not piecewise linear")],
+    [("Piecewise((x**2, x < 0), (x, True))", "not piecewise linear"), ("Abs(x)*x", "not piecewise linear")],
 )
 def test_solve_rejects_other_functions(expression, error):
     with pytest.raises(ValueError, match=error):

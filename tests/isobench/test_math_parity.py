@@ -37,6 +37,42 @@ def test_solve_known_functions(expression, answer):
 
 
 @pytest.mark.parametrize(
+    ("expression", "answer"),
+    [
+        # IsoBench's rational functions: the parity of the numerator over an even denominator
+        ("-2*x**5/(2*x**8 - 4*x**6 + 12*x**4 + 4*x**2 + 11.16)", "odd"),
+        ("(-4*x**6 - 3*x**5 + 4*x**4 - 1.35)/(5*x**10 + 6*x**6 + 3*x**2 + 2.43)", "neither"),
+        ("(8*x**8 - 17.98)/(16*x**10 + 2.62)", "even"),
+        ("x**5*(6.0 - 8.0*x**2)/(10.0*x**10 + 6.0*x**8 - 2.0*x**4 + 11.04)", "odd"),
+        ("1/(x - 1) + 1/(x + 1)", "odd"),  # = 2x / (x^2 - 1), poles at +-1
+        ("1/(x - 1)", "neither"),
+        # Max / Min / Piecewise
+        ("Max(x, -x)", "even"),  # |x|
+        ("Max(x, 0) - Max(-x, 0)", "odd"),  # x
+        ("Max(x, 0)", "neither"),
+        ("Min(x**2, 1)", "even"),
+        ("Piecewise((x**3, Abs(x) < 5), (x, True))", "odd"),
+        ("Piecewise((x**2, Abs(x) < 5), (x, True))", "neither"),  # f(6) = 6, f(-6) = -6, f(+-1) = 1
+        # natural domains: a function defined for x > 0 only is neither
+        ("log(x)", "neither"),
+        ("sqrt(x) + x**2", "neither"),
+        ("log(x**2)", "even"),
+        ("sqrt(4 - x**2)", "even"),
+        ("exp(x) - exp(-x)", "odd"),
+    ],
+)
+def test_solve_rational_non_smooth_and_domain_cases(expression, answer):
+    assert solve({"expression": expression}) == answer
+
+
+def test_generated_functions_include_isobench_rational_family():
+    task = create_task("math_parity")
+    insts = [_candidate(task, seed=0, index=i, attempt=0) for i in range(30)]
+    rational = [x for x in insts if parse(x.fields["expression"]).is_rational_function(X)]
+    assert {x.answer for x in rational} == {"even", "odd", "neither"}
+
+
+@pytest.mark.parametrize(
     ("field", "value"),
     [("max_terms", 0), ("max_terms", 6), ("places", 0), ("places", 4), ("half_width", 0.5)],
 )
@@ -63,7 +99,10 @@ def test_instances_use_decimal_coefficients_and_several_terms():
     task = create_task("math_parity")
     insts = [_candidate(task, seed=3, index=i, attempt=0) for i in range(30)]
     assert all(re.search(r"\d\.\d", x.fields["expression"]) for x in insts)
-    assert all(len(sp.Add.make_args(parse(x.fields["expression"]))) >= 2 for x in insts)
+    # terms of numerator and denominator: never a single textbook term like x**2 or 1/x
+    terms = [sum(len(sp.Add.make_args(part)) for part in sp.fraction(parse(x.fields["expression"])))
+             for x in insts]  # fmt: skip
+    assert min(terms) >= 3, terms
 
 
 def _check(n: int) -> None:

@@ -35,6 +35,7 @@ __all__ = [
     "TaskConfig",
     "TaskRegistry",
     "TASKS",
+    "Undecidable",
     "register_task",
     "create_task",
     "solve",
@@ -47,6 +48,11 @@ TEXT_IMAGE, AUDIO, VIDEO = "text_image", "audio", "video"
 """Representations derived from a task's first text form: typeset into a PNG, spoken, shown as a video."""
 MEDIA = (IMAGE, TEXT_IMAGE, AUDIO, VIDEO)
 """Every non-text representation, in the order reports show them."""
+
+
+class Undecidable(ValueError):
+    """The fields do not determine the answer (a game that ended by resignation, a function that is
+    both convex and concave, an expression no method here can split): not a bug, and not an answer."""
 
 
 @dataclass(frozen=True)
@@ -129,7 +135,10 @@ class Task(ABC):
     @staticmethod
     @abstractmethod
     def solve(fields: dict[str, Any]) -> str:
-        """The answer from the public fields alone, by an independent method (networkx, sympy, …)."""
+        """The answer from the public fields alone, by an independent method (networkx, sympy, …).
+
+        Raises :class:`Undecidable` (a ValueError) when the fields do not determine one answer.
+        """
 
     @abstractmethod
     def render_text(self, instance: Instance, representation: str) -> str:

@@ -17,7 +17,7 @@ import chess
 import chess.pgn
 from PIL import Image
 
-from modgap.isobench.task import Instance, Task, TaskConfig, register_task
+from modgap.isobench.task import Instance, Task, TaskConfig, Undecidable, register_task
 from modgap.isobench.tasks._chess import (
     Style,
     board_ascii,
@@ -138,17 +138,21 @@ class ChessPuzzleTask(Task):
 
     @staticmethod
     def solve(fields: dict[str, Any]) -> str:
-        """The unique first move of the shortest forced mate (in 1 or 2), by exhaustive minimax on the FEN."""
+        """The unique first move of the shortest forced mate (in 1 or 2), by exhaustive minimax on the FEN.
+
+        Raises Undecidable when there are several such moves or none (a puzzle whose best move wins
+        material, as most of the original's do, needs an engine's judgement, not a proof).
+        """
         board = chess.Board(fields["fen"])
         for depth in (1, 2):
             moves = [m for m in list(board.legal_moves) if _mates_after(board, m, depth)]
             if len(moves) > 1:
-                raise ValueError(
+                raise Undecidable(
                     f"several mate-in-{depth} first moves {[m.uci() for m in moves]}: {board.fen()}"
                 )
             if moves:
                 return moves[0].uci()
-        raise ValueError(f"no forced mate in 1 or 2: {board.fen()}")
+        raise Undecidable(f"no forced mate in 1 or 2: {board.fen()}")
 
     def answer_class(self, instance: Instance) -> str:
         """Mate in 1 when the answer mates at once, else mate in 2 (read off the position, not the meta)."""

@@ -17,7 +17,7 @@ import chess
 import chess.pgn
 from PIL import Image
 
-from modgap.isobench.task import Instance, Task, TaskConfig, register_task
+from modgap.isobench.task import Instance, Task, TaskConfig, Undecidable, register_task
 from modgap.isobench.tasks._chess import Style, board_ascii, board_image, check_plies, game_pgn, play
 
 __all__ = ["ChessWinnerConfig", "ChessWinnerTask"]
@@ -87,7 +87,11 @@ class ChessWinnerTask(Task):
 
     @staticmethod
     def solve(fields: dict[str, Any]) -> str:
-        """Replay the PGN (or set up the FEN) with python-chess and read ``board.outcome()``."""
+        """Replay the PGN (or set up the FEN) with python-chess and read ``board.outcome()``.
+
+        Raises Undecidable for a game that stops in a live position (a resignation, a loss on time or
+        an agreed draw: the result is not in the moves).
+        """
         if fields.get("pgn"):
             game = chess.pgn.read_game(io.StringIO(fields["pgn"]))
             if game is None or game.errors:
@@ -97,7 +101,10 @@ class ChessWinnerTask(Task):
             board = chess.Board(fields["fen"])
         result = _result(board)
         if result is None:
-            raise ValueError(f"the game is not over by mate, stalemate or bare material: {board.fen()}")
+            raise Undecidable(
+                f"the game stops without mate, stalemate or bare kings (resigned, timed out or agreed): "
+                f"{board.fen()}"
+            )
         return result
 
     def render_text(self, instance: Instance, representation: str) -> str:

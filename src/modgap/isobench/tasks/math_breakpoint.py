@@ -19,7 +19,7 @@ import sympy as sp
 from PIL import Image
 
 from modgap.isobench.task import Instance, Task, TaskConfig, register_task
-from modgap.isobench.tasks._functions import X, code_text, exact, parse, plot
+from modgap.isobench.tasks._functions import X, code_text, exact, parse, pieces, plot
 
 
 @dataclass(frozen=True)
@@ -142,16 +142,18 @@ class MathBreakpointTask(Task):
 
     @staticmethod
     def solve(fields: dict[str, Any]) -> str:
-        """Compare the exact slope just left and right of every boundary point of the pieces' conditions."""
-        pw = exact(parse(fields["expression"]))
-        if not isinstance(pw, sp.Piecewise):
-            raise ValueError(f"not a Piecewise: {fields['expression']}")
-        if any(sp.degree(piece, X) > 1 for piece, _ in pw.args):
-            raise ValueError(f"not piecewise linear: {fields['expression']}")
-        points = _boundaries(pw)
-        eps = min([b - a for a, b in pairwise(points)], default=sp.Integer(1)) / 4
-        slope = sp.diff(pw, X)
-        return str(sum(_slope_changes(slope, p, eps) for p in points))
+        """Split f into smooth pieces (``Piecewise``, ``|x|``, ``Max``, ``Min``; see :func:`pieces`) and
+        count the joints where the exact slope changes; the ends of a bounded domain are not joints."""
+        expression = fields["expression"]
+        parts = pieces(exact(parse(expression)))
+        if any(not p.expr.is_polynomial(X) or sp.degree(p.expr, X) > 1 for p in parts):
+            raise ValueError(f"not piecewise linear: {expression}")
+        return str(
+            sum(
+                left.hi == right.lo and sp.diff(left.expr, X) != sp.diff(right.expr, X)
+                for left, right in pairwise(parts)
+            )
+        )
 
     def render_text(self, instance: Instance, representation: str) -> str:
         expression = instance.fields["expression"]
@@ -165,9 +167,3 @@ class MathBreakpointTask(Task):
         points = [float(p) for p in _boundaries(pw)]
         margin = max(1.5, 0.3 * (points[-1] - points[0]))
         return plot(pw, points[0] - margin, points[-1] + margin)
-
-
-def _slope_changes(slope: sp.Expr, point: sp.Expr, eps: sp.Expr) -> bool:
-    """A breakpoint needs the function on both sides: the ends of a bounded domain (NaN slope) are not."""
-    left, right = slope.subs(X, point - eps), slope.subs(X, point + eps)
-    return bool(left.is_finite and right.is_finite and left != right)

@@ -1,10 +1,11 @@
 """Task math_convexity: is f convex or concave on the stated domain? (IsoBench's convexity task.)
 
 A function is an "anchor" block that is convex on its own natural domain — everywhere (softplus,
-cosh, x atan x, ...), on a half-line (1/x, -log x, a cubic past its inflection point, a Gaussian
-past its inflection points) or on an interval (-sin, tan, -cos) — plus convex-everywhere blocks and
-a linear term, all with decimal coefficients; it may be mirrored (x -> -x) and is negated for
-"concave". The domain is part of the problem: many functions are convex only there.
+cosh, x atan x, |x|, ...), on a half-line (1/x, -log x, an odd power or a cubic past its inflection
+point, a Gaussian past its inflection points) or on an interval (-sin, tan, -cos) — plus
+convex-everywhere blocks (often a |x| kink, as in half of the original items), a linear term, all
+with decimal coefficients; it may be mirrored (x -> -x) and is negated for "concave". The domain is
+part of the problem: many functions are convex only there.
 """
 
 from __future__ import annotations
@@ -13,14 +14,26 @@ import math
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Any
 
 import mpmath
 import sympy as sp
 from PIL import Image
 
-from modgap.isobench.task import Instance, Task, TaskConfig, register_task
-from modgap.isobench.tasks._functions import X, code_text, coef, exact, latex_text, parse, plot
+from modgap.isobench.task import Instance, Task, TaskConfig, Undecidable, register_task
+from modgap.isobench.tasks._functions import (
+    Piece,
+    X,
+    code_text,
+    coef,
+    exact,
+    latex_text,
+    one_sided,
+    parse,
+    pieces,
+    plot,
+)
 
 CLASSES = ["convex", "concave"]
 Bound = float | None
@@ -97,6 +110,11 @@ def _periodic(r: random.Random, p: int) -> tuple[sp.Expr, Bound, Bound]:
     return expr, _up(lo + r.uniform(0.0, 0.3) * span), _down(hi - r.uniform(0.0, 0.3) * span)
 
 
+def _odd_power(r: random.Random, p: int) -> tuple[sp.Expr, Bound, Bound]:
+    """x^3, x^5, x^7 are convex for x > 0 (IsoBench states that domain for them)."""
+    return _pos(r, p, 0.1, 1.2) * X ** r.choice([3, 5, 7]), 0.0, None
+
+
 def _shifted(r: random.Random, p: int) -> tuple[sp.Expr, Bound, Bound]:
     """Blocks convex on (s, oo): 1/(x-s), -log(x-s), (x-s) log(x-s), -sqrt(x-s)."""
     s = _dec(r.uniform(-2.0, 2.0))
@@ -112,9 +130,12 @@ _GLOBAL: list[Callable[[random.Random, int], sp.Expr]] = [
     lambda r, p: _pos(r, p) * sp.sqrt(X**2 + _pos(r, p, 0.3, 3.0)),
     lambda r, p: _pos(r, p, 0.2, 1.0) * sp.cosh(_pos(r, p, 0.3, 1.0) * X),
     lambda r, p: _pos(r, p) * X * sp.atan(_pos(r, p, 0.3, 2.0) * X),
+    lambda r, p: _pos(r, p, 0.05, 0.3) * X**6,
+    lambda r, p: _pos(r, p) * sp.Abs(X - coef(r, 0.5, 2.0, 1)),
 ]
 _ANCHORS: list[Block] = [
     lambda r, p: (r.choice(_GLOBAL)(r, p), None, None),
+    _odd_power,
     _cubic,
     _gaussian,
     _lorentzian,
@@ -124,7 +145,7 @@ _ANCHORS: list[Block] = [
 
 
 def _grid(lo: mpmath.mpf | None, hi: mpmath.mpf | None) -> list[mpmath.mpf]:
-    """Points inside the open domain: dense across its finite part, geometrically closer to a finite
+    """Points inside the open interval: dense across its finite part, geometrically closer to a finite
     bound (down to 1e-6 of the width) and geometrically farther along an unbounded side (out to 1e4)."""
     a = lo if lo is not None else (hi - 10 if hi is not None else mpmath.mpf(-10))
     b = hi if hi is not None else a + 20
@@ -134,6 +155,66 @@ def _grid(lo: mpmath.mpf | None, hi: mpmath.mpf | None) -> list[mpmath.mpf]:
     pts += [a - t for t in far] if lo is None else [a + t for t in near]
     pts += [b + t for t in far] if hi is None else [b - t for t in near]
     return pts
+
+
+Sign = int | None
+"""+1: >= 0 throughout and > 0 somewhere; -1: the mirror image; 0: identically 0; None: both signs."""
+_TINY = 10**-20  # |values| below this count as 0 (30-digit arithmetic)
+
+
+def _mp(bound: sp.Expr) -> mpmath.mpf | None:
+    return None if bound.is_infinite else mpmath.mpf(str(sp.N(bound, 35)))
+
+
+def _onto(piece: Piece, t: sp.Symbol) -> sp.Expr:
+    """x as an increasing map of t in (0, oo) onto the piece's interval."""
+    lo, hi = piece.lo, piece.hi
+    if lo.is_finite and hi.is_finite:
+        return (lo + hi * t) / (1 + t)
+    if lo.is_finite:
+        return lo + t
+    return hi - t if hi.is_finite else t - 1 / t
+
+
+def _curvature(piece: Piece) -> Sign:
+    """The sign of f'' on one smooth piece: proved by sympy's assumptions when it can (x a map of a
+    positive t onto the interval), else read at 30 digits over :func:`_grid`."""
+    f2 = sp.diff(piece.expr, X, 2)
+    if f2 == 0:
+        return 0
+    t = sp.Dummy("t", positive=True)
+    mapped = f2.subs(X, _onto(piece, t))
+    if mapped.is_positive:
+        return 1
+    if mapped.is_negative:
+        return -1
+    with mpmath.workdps(30):
+        fn = sp.lambdify(X, f2, "mpmath")
+        values = [mpmath.re(fn(x)) for x in _grid(_mp(piece.lo), _mp(piece.hi))]
+    above, below = any(v > _TINY for v in values), any(v < -_TINY for v in values)
+    return None if above and below else (1 if above else -1 if below else 0)
+
+
+def _number_sign(value: sp.Expr) -> int:
+    if value.is_zero:
+        return 0
+    if value.is_extended_real is False or value is sp.nan:
+        raise Undecidable(f"cannot compare {value} with 0")
+    v = sp.N(value, 30)
+    return 0 if abs(v) < _TINY else (1 if v > 0 else -1)
+
+
+def _kink(left: Piece, right: Piece, expr: str) -> Sign:
+    """What the joint of two pieces allows: the sign of the jump in slope f'(c+) - f'(c-) (a V is
+    convex, a Λ concave, 0 a smooth joint); None for a jump in value (neither)."""
+    c = left.hi
+    below, above = one_sided(left.expr, c, "-"), one_sided(right.expr, c, "+")
+    if not (below.is_finite and above.is_finite):
+        raise Undecidable(f"{expr} has a pole at x = {c}: its domain is not an interval there")
+    if _number_sign(above - below) != 0:
+        return None
+    slope = one_sided(sp.diff(right.expr, X), c, "+") - one_sided(sp.diff(left.expr, X), c, "-")
+    return _number_sign(slope)
 
 
 @register_task("math_convexity")
@@ -157,8 +238,11 @@ class MathConvexityTask(Task):
             if target == "concave":
                 expr = -expr
             fields = {"expression": str(expr), "domain": [lo, hi]}
-            if self.solve(fields) == target:
-                return Instance(self.name, fields, target, list(CLASSES))
+            try:
+                if self.solve(fields) == target:
+                    return Instance(self.name, fields, target, list(CLASSES))
+            except Undecidable:
+                continue
 
     def _draw(self, rng: random.Random) -> tuple[sp.Expr, Bound, Bound]:
         """A convex function and its domain: anchor + global blocks + linear term, maybe mirrored."""
@@ -166,6 +250,8 @@ class MathConvexityTask(Task):
         expr, lo, hi = rng.choice(_ANCHORS)(rng, p)
         for _ in range(rng.randint(0, self.config.max_terms - 1)):
             expr += rng.choice(_GLOBAL)(rng, p)
+        if rng.random() < 0.5:  # the kink of half of IsoBench's convexity items
+            expr += _pos(rng, p) * sp.Abs(X)
         if rng.random() < 0.7:
             expr += coef(rng, 0.2, 3.0, p) * X
         if rng.random() < 0.5:
@@ -183,21 +269,39 @@ class MathConvexityTask(Task):
 
     @staticmethod
     def solve(fields: dict[str, Any]) -> str:
-        """Sign of the exact second derivative at 30 digits over the open domain (tails out to 1e4).
+        """ "convex", "concave" or "neither" on the stated open domain, cut to where f is defined.
 
-        Convex iff f'' >= 0 throughout and > 0 somewhere; concave symmetrically.
+        f is split into smooth pieces (at |x|, Max, Min and Piecewise kinks, poles and the ends of
+        its natural domain: ``log x`` only for x > 0), which must leave one interval. Convex iff f''
+        is >= 0 on every piece and every kink bends up (slope jump f'(c+) - f'(c-) >= 0), with some
+        curvature somewhere; concave symmetrically; a jump in value is neither. The sign of f'' on a
+        piece is proved by sympy when it can, else read at 30 digits over a dense grid (tails out to
+        1e4). Raises Undecidable for an affine function (both), a domain with a hole, or an
+        expression sympy cannot split.
         """
-        f2 = sp.diff(exact(parse(fields["expression"])), X, 2)
-        with mpmath.workdps(30):
-            lo, hi = (None if v is None else mpmath.mpf(str(v)) for v in fields["domain"])
-            fn = sp.lambdify(X, f2, "mpmath")
-            values = [mpmath.re(fn(t)) for t in _grid(lo, hi)]
-        tol = mpmath.mpf(10) ** -20
-        if all(v > -tol for v in values) and any(v > tol for v in values):
+        expression = fields["expression"]
+        lo, hi = (
+            sp.Rational(str(v)) if v is not None else inf
+            for v, inf in zip(fields["domain"], (-sp.oo, sp.oo), strict=True)
+        )
+        parts = pieces(exact(parse(expression)), lo, hi)
+        if not parts:
+            raise Undecidable(f"{expression} is defined nowhere on {fields['domain']}")
+        signs = [_curvature(p) for p in parts]
+        for left, right in pairwise(parts):
+            if left.hi != right.lo:
+                raise Undecidable(
+                    f"{expression} is undefined on [{left.hi}, {right.lo}], inside the domain "
+                    f"{fields['domain']}: convexity needs an interval"
+                )
+            signs.append(_kink(left, right, expression))
+        if None in signs or (1 in signs and -1 in signs):
+            return "neither"
+        if 1 in signs:
             return "convex"
-        if all(v < tol for v in values) and any(v < -tol for v in values):
+        if -1 in signs:
             return "concave"
-        raise ValueError(f"{fields['expression']} is neither convex nor concave on {fields['domain']}")
+        raise Undecidable(f"{expression} is affine on {fields['domain']}: both convex and concave")
 
     def render_text(self, instance: Instance, representation: str) -> str:
         expression, (lo, hi) = instance.fields["expression"], instance.fields["domain"]

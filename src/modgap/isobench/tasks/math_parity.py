@@ -1,8 +1,10 @@
 """Task math_parity: is f even, odd or neither? (IsoBench's function-parity task.)
 
-Functions are sums of building blocks with decimal coefficients — polynomials, sin/cos, Gaussians,
-|x|, rational functions and compositions — chosen so the class is not visible at a glance: an even
-function may be a product of two odd factors (``x sin x``), an odd one an odd term times an
+Functions are either IsoBench's own family — a ratio of polynomials up to degree 10 with integer
+coefficients, a decimal constant and an even, positive denominator (``(-4x^6 - 3x^5 + 1.35) /
+(5x^10 + 2.43)``) — or sums of building blocks with decimal coefficients — polynomials, sin/cos,
+Gaussians, |x|, rational functions and compositions — chosen so the class is not visible at a glance:
+an even function may be a product of two odd factors (``x sin x``), an odd one an odd term times an
 even factor, and "neither" is an even part plus an odd part or a shifted/one-sided block.
 """
 
@@ -18,12 +20,19 @@ import sympy as sp
 from PIL import Image
 
 from modgap.isobench.task import Instance, Task, TaskConfig, register_task
-from modgap.isobench.tasks._functions import X, code_text, coef, exact, latex_text, parse, plot
+from modgap.isobench.tasks._functions import (
+    X,
+    code_text,
+    coef,
+    exact,
+    latex_text,
+    parse,
+    pieces,
+    plot,
+    probes,
+)
 
 CLASSES = ["even", "odd", "neither"]
-_PROBES = [
-    sp.Float(p, 30) for p in ("0.3183098862", "0.7071067812", "1.2247448714", "1.6180339887", "2.7182818285")
-]
 Block = Callable[[random.Random, int], sp.Expr]
 
 
@@ -89,17 +98,54 @@ _ONE_SIDED: list[Block] = [
     lambda r, p: _c(r, p) * sp.exp(-_k(r, p) * (X - coef(r, 0.3, 2.0, p)) ** 2),
     lambda r, p: _c(r, p) * sp.sin(_k(r, p) * X + coef(r, 0.3, 1.2, p, signed=False)),
 ]
+_EVEN_DEGREES, _ODD_DEGREES = (2, 4, 6, 8, 10), (1, 3, 5, 7, 9)
+
+
+def _monomials(rng: random.Random, degrees: tuple[int, ...], low: int, high: int) -> sp.Expr:
+    """``low``..``high`` distinct powers from ``degrees`` with integer coefficients in ±1..5."""
+    chosen = rng.sample(degrees, rng.randint(low, high))
+    return sp.Add(*(rng.choice([-1, 1]) * rng.randint(1, 5) * X**d for d in chosen))
+
+
+def _rational(rng: random.Random, target: str, p: int) -> sp.Expr:
+    """IsoBench's family: an even denominator with positive coefficients (no real root) under an odd,
+    even or mixed numerator."""
+    denominator = _monomials(rng, _EVEN_DEGREES, 1, 3).replace(lambda e: e.is_Integer, abs)
+    denominator += coef(rng, 2.0, 30.0, p, signed=False)
+    constant = coef(rng, 0.1, 20.0, p)
+    numerator = {
+        "odd": _monomials(rng, _ODD_DEGREES, 1, 3),
+        "even": _monomials(rng, _EVEN_DEGREES, 0, 3) + constant,
+        "neither": _monomials(rng, _ODD_DEGREES, 1, 2) + _monomials(rng, _EVEN_DEGREES, 0, 2) + constant,
+    }[target]
+    return numerator / denominator
 
 
 def _vanishes(e: sp.Expr) -> bool:
-    """Whether ``e`` is identically 0: exactly after expansion, else by 30-digit evaluation at probes."""
-    if sp.expand(e) == 0:
-        return True
-    for p in _PROBES:
-        value = complex(e.evalf(30, subs={X: p}))
-        if cmath.isfinite(value) and abs(value) > 1e-15:  # a pole at a probe proves nothing
-            return False
+    """Whether ``e`` is identically 0 wherever it is defined, piece by piece (see :func:`pieces`).
+
+    A rational piece is decided exactly (``cancel``); any other is 0 if it expands to 0, and is not if
+    it is nonzero at one of several generic points inside its interval (30 digits). A piece that
+    vanishes at all of them without expanding to 0 (``sin(x)**2 + cos(x)**2 - 1``) counts as 0.
+    """
+    for piece in pieces(e):
+        if piece.expr.is_rational_function(X):
+            if sp.cancel(piece.expr) != 0:
+                return False
+        elif sp.expand(piece.expr) != 0:
+            for p in probes(piece.lo, piece.hi):
+                value = complex(piece.expr.evalf(30, subs={X: p}))
+                if cmath.isfinite(value) and abs(value) > 1e-15:
+                    return False
     return True
+
+
+def _symmetric_domain(f: sp.Expr) -> bool:
+    """Whether the open intervals where ``f`` is defined and continuous are symmetric about 0."""
+    stretches = [(p.lo, p.hi) for p in pieces(f)]
+    return sp.Union(*(sp.Interval.open(lo, hi) for lo, hi in stretches)) == sp.Union(
+        *(sp.Interval.open(-hi, -lo) for lo, hi in stretches)
+    )
 
 
 @register_task("math_parity")
@@ -125,8 +171,11 @@ class MathParityTask(Task):
                 return Instance(self.name, fields, target, list(CLASSES))
 
     def _draw(self, rng: random.Random, target: str) -> sp.Expr:
-        """Sum of blocks of the target's symmetry; "neither" mixes an even and an odd part or a shift."""
+        """IsoBench's rational family (40%) or a sum of blocks of the target's symmetry; "neither"
+        mixes an even and an odd part or a shift."""
         p, n = self.config.places, rng.randint(min(2, self.config.max_terms), self.config.max_terms)
+        if rng.random() < 0.4:
+            return _rational(rng, target, p)
         if target == "neither":
             if n == 1 or rng.random() < 0.3:
                 pools = [_ONE_SIDED] + [rng.choice([_EVEN, _ODD]) for _ in range(n - 1)]
@@ -141,8 +190,13 @@ class MathParityTask(Task):
 
     @staticmethod
     def solve(fields: dict[str, Any]) -> str:
-        """Compare f(-x) with f(x) and -f(x) on the exact (rational) expression."""
+        """Compare f(-x) with f(x) and -f(x) on the exact (rational) expression, piece by piece.
+
+        A function whose domain is not symmetric about 0 (``log x``) is neither even nor odd.
+        """
         f = exact(parse(fields["expression"]))
+        if not _symmetric_domain(f):
+            return "neither"
         mirrored = f.subs(X, -X)
         if _vanishes(mirrored - f):
             return "even"
