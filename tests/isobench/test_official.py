@@ -2,6 +2,7 @@
 
 import io
 import json
+from dataclasses import replace
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -9,7 +10,14 @@ import pytest
 from PIL import Image
 
 from modgap.isobench import TASKS, solve
-from modgap.isobench.official import OFFICIAL_TASKS, _interval, import_isobench, load_isobench, parse_matrix
+from modgap.isobench.official import (
+    DECIDABLE,
+    OFFICIAL_TASKS,
+    _interval,
+    import_isobench,
+    load_isobench,
+    parse_matrix,
+)
 from modgap.isobench.suite import load_suite
 
 
@@ -188,13 +196,27 @@ def test_configs_filter_and_import_writes_a_loadable_suite(official, tmp_path):
     chess_only = load_isobench(root, configs=["winner_id", "puzzle"])
     assert [r.instance.task for r, _ in chess_only] == ["chess_winner", "chess_puzzle"]
     out = tmp_path / "suite"
-    assert import_isobench(root, out) == 16
+    imported = import_isobench(root, out, workers=1)
+    assert imported.count == 16
     records = load_suite(out)
-    assert [r.instance for r in records] == [r.instance for r, _ in load_isobench(root)]
+    for (official_record, _), record in zip(load_isobench(root), records, strict=True):
+        meta = dict(record.instance.meta)
+        check = meta.pop("check", None)  # each decidable instance also carries its check
+        assert replace(record.instance, meta=meta) == official_record.instance
+        assert (check == {"status": "agree", "solver": record.instance.answer}) == (
+            record.instance.task in DECIDABLE
+        )
     first = records[0]
     assert (out / first.image).read_bytes() == images[first.instance.fields["official_id"]]
     config = json.loads((out / "config.json").read_text())
     assert config["source"] == "isobench/IsoBench" and config["configs"] == list(ROWS)
+    # every decidable row re-derived: all agree; chemistry and physics rows are free text, not checked
+    counts = config["verification"]["counts"]
+    assert sum(n["agree"] for n in counts.values()) == 14 and config["verification"]["unchecked"] == [
+        "chemistry",
+        "physics",
+    ]
+    assert config["verification"]["disputed"] == config["verification"]["unverified"] == []
 
 
 def test_single_file_is_recognised_by_its_folder(official):

@@ -25,6 +25,7 @@ __getattr__, __dir__, __all__ = lazy_loader.attach(
         "speech": ["render_audio", "spoken_text", "synthesize"],
         "stats": ["Accuracy", "Analysis", "Outcome", "analyse", "compare_paired", "mcnemar_p", "wilson_ci"],
         "suite": ["ISOBENCH_SIZES", "Record", "generate", "load_suite", "write_suite"],
+        "verification": ["Check", "Verification", "verify"],
         "task": [
             "AUDIO",
             "IMAGE",
@@ -34,6 +35,7 @@ __getattr__, __dir__, __all__ = lazy_loader.attach(
             "TEXT_IMAGE",
             "Task",
             "TaskConfig",
+            "Undecidable",
             "VIDEO",
             "create_task",
             "register_task",

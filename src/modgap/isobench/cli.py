@@ -14,6 +14,7 @@ from modgap.console import console, fail, one_line, progress, redacted_errors
 
 if TYPE_CHECKING:
     from modgap.isobench.runner import RunSummary
+    from modgap.isobench.verification import Verification
 
 app = typer.Typer(
     help="IsoBench: isomorphic text/image problems with verified answers.", no_args_is_help=True
@@ -110,15 +111,54 @@ def bench_export(
 def bench_import(
     path: Annotated[Path, typer.Argument(help="A local copy of the official IsoBench parquet files.")],
     out: Annotated[Path, typer.Option(help="Suite folder to write.")] = Path("runs/isobench-official"),
+    workers: Annotated[int, typer.Option(help="Processes re-deriving the labels (default: all cores).")] = 0,
 ) -> None:
-    """Convert the original IsoBench (local parquet, no download) into a modgap suite."""
+    """Convert the original IsoBench (local parquet, no download) into a modgap suite, every label that
+    our solvers can decide re-derived: disputes and undecided items are listed, never overwritten."""
     from modgap.isobench import import_isobench
 
     try:
-        count = import_isobench(path, out)
+        with progress() as bar:
+            job = bar.add_task("checking labels", total=None, info="")
+            imported = import_isobench(path, out, workers=workers or None, on_item=lambda _: bar.advance(job))
     except (ValueError, FileNotFoundError) as e:
         raise fail(e) from None
-    console.print(f"wrote {count:,} official instances to {out}/")
+    for table in _verification_tables(imported.verification):
+        console.print(table)
+    console.print(f"wrote {imported.count:,} official instances to {out}/ (the checks: {out}/config.json)")
+
+
+_SHOWN = 20  # rows of unverified items printed (all of them are in config.json)
+
+
+def _verification_tables(verification: Verification) -> list[Table]:
+    """The tally per task, every disputed item, and the first unverified ones with their reasons."""
+    tally = Table(title="official labels re-derived by our solvers")
+    for col in ("task", "items", "agree", "disputed", "unverified"):
+        tally.add_column(col, justify="left" if col == "task" else "right")
+    for task, n in verification.counts().items():
+        tally.add_row(task, *(str(n[k]) for k in ("items", "agree", "disputed", "unverified")))
+    for task in verification.unchecked:
+        tally.add_row(task, "-", "-", "-", "-", style="dim")
+    tables = [tally]
+    disputed = verification.having("disputed")
+    if disputed:
+        table = Table(title=f"disputed: the official label stays the answer ({len(disputed)})")
+        for col in ("task", "official id", "official label", "solver"):
+            table.add_column(col)
+        for c in disputed:
+            table.add_row(c.task, escape(str(c.official_id)), escape(c.label), escape(str(c.solver)))
+        tables.append(table)
+    unverified = verification.having("unverified")
+    if unverified:
+        more = f", first {_SHOWN}" if len(unverified) > _SHOWN else ""
+        table = Table(title=f"unverified: the solver cannot decide ({len(unverified)}{more})")
+        for col in ("task", "official id", "official label", "reason"):
+            table.add_column(col, overflow="fold")
+        for c in unverified[:_SHOWN]:
+            table.add_row(c.task, escape(str(c.official_id)), escape(c.label), escape(str(c.reason)))
+        tables.append(table)
+    return tables
 
 
 def make_suite(

@@ -29,6 +29,11 @@ functions) plus ``official_id``, so two official rows with equal content stay tw
 keeps the source, the config and the raw row without its image. The text forms are the official ones
 (``latex``/``code``, the adjacency-matrix string, ``fen``/``pgn``/``anl``, the ``description``), never
 re-rendered by our tasks; images are the official bytes (re-encoded to PNG only if they are not PNG).
+
+:func:`import_isobench` also re-derives every label our solvers can (:data:`DECIDABLE`, see
+:mod:`modgap.isobench.verification`): the official label always stays the instance's answer; a disagreement
+is recorded as disputed and an item the solver cannot decide as unverified with the reason, in each
+instance's ``meta["check"]`` and in the suite's ``config.json`` under ``"verification"``.
 """
 
 from __future__ import annotations
@@ -39,15 +44,17 @@ import math
 import re
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import pyarrow.parquet as pq
 from PIL import Image
 
+from modgap import __version__
 from modgap.isobench.suite import Record, write_suite
 from modgap.isobench.task import Instance, png_bytes
+from modgap.isobench.verification import Check, Verification, verify
 
-__all__ = ["OFFICIAL_TASKS", "load_isobench", "import_isobench", "parse_matrix"]
+__all__ = ["DECIDABLE", "OFFICIAL_TASKS", "Imported", "load_isobench", "import_isobench", "parse_matrix"]
 
 SOURCE = "isobench/IsoBench"
 OFFICIAL_TASKS = {
@@ -63,6 +70,18 @@ OFFICIAL_TASKS = {
     "physics": "physics",
 }
 """Official config name -> our task name."""
+DECIDABLE = (
+    "math_parity",
+    "math_convexity",
+    "math_breakpoint",
+    "graph_connectivity",
+    "graph_maxflow",
+    "graph_isomorphism",
+    "chess_winner",
+    "chess_puzzle",
+)
+"""Our tasks whose solver reads what an official row maps to; chemistry and physics rows hold a free-text
+description, not the SMILES or netlist our solvers need."""
 
 Row = dict[str, Any]
 Mapped = tuple[dict[str, Any], str, list[str], dict[str, str]]  # fields, answer, choices, text
@@ -219,17 +238,25 @@ def _clean(value: Any) -> Any:
     return None if isinstance(value, float) and math.isnan(value) else value
 
 
-def _record(config: str, row: Row, file: Path, index: int) -> tuple[Record, bytes]:
-    task, where = OFFICIAL_TASKS[config], f"{file} row {index}"
+def _instance(config: str, row: Row, file: Path, index: int) -> tuple[Instance, dict[str, str]]:
+    """The row as our instance and its official text forms; ValueError naming the file and row."""
+    task = OFFICIAL_TASKS[config]
     try:
         fields, answer, choices, text = _MAPPERS[config](row)
     except (KeyError, ValueError, SyntaxError, TypeError) as e:
-        raise ValueError(f"{where}: not an official {config} row ({type(e).__name__}: {e})") from None
+        raise ValueError(
+            f"{file} row {index}: not an official {config} row ({type(e).__name__}: {e})"
+        ) from None
     raw = {k: _clean(v) for k, v in row.items() if k != "image"}
     fields["official_id"] = str(row.get("id", index))
     meta = {"source": SOURCE, "config": config, "official": raw}
-    inst = Instance(task=task, fields=fields, answer=answer, choices=choices, meta=meta)
-    return Record(inst, text, f"images/{task}/{inst.id}.png"), _image_png(row.get("image"), file, where)
+    return Instance(task=task, fields=fields, answer=answer, choices=choices, meta=meta), text
+
+
+def _record(config: str, row: Row, file: Path, index: int) -> tuple[Record, bytes]:
+    inst, text = _instance(config, row, file, index)
+    png = _image_png(row.get("image"), file, f"{file} row {index}")
+    return Record(inst, text, f"images/{inst.task}/{inst.id}.png"), png
 
 
 def _selected(path: str | Path, configs: Sequence[str] | None) -> list[tuple[str, Path]]:
@@ -239,10 +266,16 @@ def _selected(path: str | Path, configs: Sequence[str] | None) -> list[tuple[str
     return [(config, file) for config, file in _files(Path(path)) if not configs or config in configs]
 
 
-def _records(files: list[tuple[str, Path]]) -> Iterator[tuple[Record, bytes]]:
+def _rows(files: list[tuple[str, Path]], images: bool = True) -> Iterator[tuple[str, Row, Path, int]]:
     for config, file in files:
-        for i, row in enumerate(pq.read_table(file).to_pylist()):
-            yield _record(config, row, file, i)
+        columns = None if images else [c for c in pq.read_schema(file).names if c != "image"]
+        for i, row in enumerate(pq.read_table(file, columns=columns).to_pylist()):
+            yield config, row, file, i
+
+
+def _records(files: list[tuple[str, Path]]) -> Iterator[tuple[Record, bytes]]:
+    for config, row, file, i in _rows(files):
+        yield _record(config, row, file, i)
 
 
 def load_isobench(path: str | Path, configs: Sequence[str] | None = None) -> list[tuple[Record, bytes]]:
@@ -254,8 +287,49 @@ def load_isobench(path: str | Path, configs: Sequence[str] | None = None) -> lis
     return list(_records(_selected(path, configs)))
 
 
-def import_isobench(path: str | Path, out: str | Path, configs: Sequence[str] | None = None) -> int:
-    """Write the official rows under ``path`` as a suite folder ``out``; returns the instance count."""
+class Imported(NamedTuple):
+    """What :func:`import_isobench` wrote: the instance count and the check of every label."""
+
+    count: int
+    verification: Verification
+
+
+def import_isobench(
+    path: str | Path,
+    out: str | Path,
+    configs: Sequence[str] | None = None,
+    workers: int | None = None,
+    on_item: Callable[[Check], None] | None = None,
+) -> Imported:
+    """Write the official rows under ``path`` as a suite folder ``out``, each label checked by our solver.
+
+    A first pass (without images) solves every :data:`DECIDABLE` instance in ``workers`` processes
+    (``on_item`` sees each check); the second streams the rows with their images into the suite. The
+    official label stays the answer; ``config.json`` records the verification (tally per task, every
+    disputed and unverified item) and each instance its own ``meta["check"]``.
+    """
     files = _selected(path, configs)
+    instances = [_instance(config, row, file, i)[0] for config, row, file, i in _rows(files, images=False)]
+    verification = verify(instances, DECIDABLE, workers, on_item)
+    found = iter(verification.checks)
+    checks = [next(found) if inst.task in DECIDABLE else None for inst in instances]
     used = sorted({config for config, _ in files}, key=list(OFFICIAL_TASKS).index)
-    return write_suite(_records(files), Path(out), {"source": SOURCE, "path": str(path), "configs": used})
+    config = {
+        "source": SOURCE,
+        "path": str(path),
+        "configs": used,
+        "modgap": __version__,
+        "verification": verification.to_dict(),
+    }
+    records = ((_checked(record, c), png) for (record, png), c in zip(_records(files), checks, strict=True))
+    return Imported(write_suite(records, Path(out), config), verification)
+
+
+def _checked(record: Record, check: Check | None) -> Record:
+    """The record with its check in ``meta["check"]`` (status, and the solver's answer or the reason)."""
+    if check is None:
+        return record
+    seen = {k: v for k, v in check.to_dict().items() if k in ("status", "solver", "reason")}
+    inst = record.instance
+    checked = Instance(inst.task, inst.fields, inst.answer, inst.choices, {**inst.meta, "check": seen})
+    return Record(checked, record.text, record.image, record.media, record.frames)
