@@ -1,29 +1,19 @@
 """Original IsoBench items written back into the official parquet layout, imported, every label re-derived.
 
-The items come as the original's prompts (``task``, ``sample_index``, ``text_prompt``, ``choices``,
-``official_label``): 210 of them (30 per decidable task) in ``<repo root>/../shared/data/`` (CI keeps
-``shared/`` beside the clone; ``ISOBENCH_ORIGINAL_ITEMS`` points elsewhere), 13 committed in
-``data/isobench_original_items_small.jsonl`` so the core runs without it. Each prompt gives back its
-config's columns: the LaTeX (read into sympy, ``code`` = ``f(x) = <sympy>`` as in the original), the
-matrices and query nodes, the PGN (FEN by replaying it). The prompts do not state the convexity domain:
-:data:`CONVEXITY_X_POSITIVE` holds the original ``domain`` column ("x > 0") of the sample's items, as
-logged in IsoBench/IsoBench-Eval's ``isobench_results/*/math_convexity.json``.
+The items come as the original's prompts: 210 of them (30 per decidable task) in
+``<repo root>/../shared/data/`` (CI keeps ``shared/`` beside the clone; ``ISOBENCH_ORIGINAL_ITEMS``
+points elsewhere), 13 committed in ``data/isobench_original_items_small.jsonl`` so the core runs without
+it. ``benchmarks/isobench_original_items.py`` turns them into the official parquet layout.
 """
 
-import io
+import importlib.util
 import json
 import os
 import re
-from collections import defaultdict
 from pathlib import Path
 
-import chess.pgn
-import pyarrow as pa
-import pyarrow.parquet as pq
 import pytest
 import sympy as sp
-from PIL import Image
-from sympy.parsing.sympy_parser import implicit_multiplication, parse_expr, standard_transformations
 from typer.testing import CliRunner
 
 from modgap.cli import app
@@ -39,9 +29,9 @@ SAMPLE = Path(
     )
 )
 SMALL = Path(__file__).parent / "data" / "isobench_original_items_small.jsonl"
-CONFIG = {"chess_winner": "winner_id"}  # our task -> official config, where the names differ
-CONVEXITY_X_POSITIVE = {1, 2, 3, 5, 7, 8, 10, 11, 14, 15, 16, 17, 18, 19, 20, 21, 22, 25, 27, 28, 29}
-"""Sample indices of the convexity items whose official ``domain`` is "x > 0" (others: null, the reals)."""
+_spec = importlib.util.spec_from_file_location("original", ROOT / "benchmarks" / "isobench_original_items.py")
+original = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(original)  # the builder of benchmarks/, so its figures and these tests agree
 
 # What our solvers cannot re-derive on the 210 items: these games stop in a live position (the loser
 # resigned or the players agreed a draw), so the result is not in the moves. Nothing else is unverified.
@@ -55,131 +45,9 @@ UNDECIDED = {
 # domain (on all reals, the x > 0 items with x^3, x^5 or x^7 would be neither).
 DISPUTED: dict[str, str] = {}
 
-_TRANSFORMS = (*standard_transformations, implicit_multiplication)
-_LATEX_TO_PYTHON = [
-    (r"\left|", "Abs("),
-    (r"\right|", ")"),
-    (r"\left(", "("),
-    (r"\right)", ")"),
-    (r"\log", "log"),
-    (r"\cdot", "*"),
-    ("e^{", "exp{"),
-    ("^", "**"),
-    (r"\leq", "<="),
-    (r"\geq", ">="),
-    ("{", "("),
-    ("}", ")"),
-]
-
-
-def _group_end(text: str, start: int) -> int:
-    """The index just past the brace group that opens at ``text[start]``."""
-    depth = 0
-    for i in range(start, len(text)):
-        depth += {"{": 1, "}": -1}.get(text[i], 0)
-        if depth == 0:
-            return i + 1
-    raise ValueError(f"unbalanced braces in {text!r}")
-
-
-def _python(latex: str) -> str:
-    while (k := latex.find(r"\frac")) >= 0:
-        mid = _group_end(latex, k + 5)
-        end = _group_end(latex, mid)
-        latex = f"{latex[:k]}(({latex[k + 6 : mid - 1]})/({latex[mid + 1 : end - 1]})){latex[end:]}"
-    for old, new in _LATEX_TO_PYTHON:
-        latex = latex.replace(old, new)
-    return latex
-
-
-def _parse(python: str) -> sp.Expr:
-    try:
-        return parse_expr(python, {"x": X}, _TRANSFORMS)
-    except (SyntaxError, TypeError, ValueError) as e:
-        raise ValueError(f"cannot read {python!r}: {e}") from None
-
-
-def latex_expression(latex: str) -> sp.Expr:
-    """A formula printed by sympy's ``latex()`` (what the original items show) back as a sympy expression.
-
-    Its small vocabulary (``\\frac``, powers, ``\\left|x\\right|``, ``\\log``, ``e^{}``, ``cases`` with
-    ``\\wedge``) is rewritten as Python and parsed; printing the result must give the same LaTeX back,
-    so nothing is silently misread.
-    """
-    latex = latex.strip()
-    if latex.startswith(r"\begin{cases}"):
-        rows = latex.removeprefix(r"\begin{cases}").removesuffix(r"\end{cases}").split(r"\\")
-        pieces = []
-        for row in rows:
-            value, condition = row.split("&")
-            relations = condition.replace(r"\text{for}\:", "").split(r"\wedge")
-            pieces.append((_parse(_python(value)), sp.And(*(_parse(_python(r)) for r in relations))))
-        expr = sp.Piecewise(*pieces)
-    else:
-        expr = _parse(_python(latex))
-    if sp.latex(expr) != latex.replace(r" \cdot ", " "):
-        raise ValueError(f"misread {latex!r} as {expr}")
-    return expr
-
-
-def _columns(item: dict) -> dict:
-    """The official config's columns (without ``image`` and ``id``) from an item's prompt."""
-    task, text, label = item["task"], item["text_prompt"], item["official_label"]
-    if task.startswith("math_"):
-        latex = re.search(r"\$\$(f\(x\) = .*?)\$\$", text, re.S)[1]
-        code = f"f(x) = {latex_expression(latex.removeprefix('f(x) = '))}"
-        x_positive = task == "math_convexity" and item["sample_index"] in CONVEXITY_X_POSITIVE
-        value = int(label) if task == "math_breakpoint" else label
-        return {
-            "latex": f"$${latex}$$",
-            "code": code,
-            "domain": "x > 0" if x_positive else None,
-            "label": value,
-        }
-    matrices = re.findall(r"\[\[.*?\]\]", text, re.S)
-    if task == "graph_connectivity":
-        u, v = re.search(r"node (\d+) and node (\d+) are connected", text).groups()
-        return {"adjacency_matrix": matrices[0], "query_node_1": int(u), "query_node_2": int(v),
-                "label": label == "yes"}  # fmt: skip
-    if task == "graph_maxflow":
-        source, sink = (int(re.search(rf"{end} node: (\d+)", text)[1]) for end in ("Source", "Sink"))
-        return {
-            "adjacency_matrix": matrices[0],
-            "source_node": source,
-            "sink_node": sink,
-            "label": int(label),
-        }
-    if task == "graph_isomorphism":
-        return {"adjacency_matrix_G": matrices[0], "adjacency_matrix_H": matrices[1], "label": label == "yes"}
-    assert task == "chess_winner", task
-    pgn = re.search(r"PGN format: (.*)", text)[1].strip()
-    fen = chess.pgn.read_game(io.StringIO(pgn)).end().board().fen()
-    return {"anl": "", "pgn": pgn, "fen": fen, "label": label.capitalize()}  # the prompts carry no ANL
-
-
-def _png() -> bytes:
-    buf = io.BytesIO()
-    Image.new("RGB", (32, 32), "white").save(buf, format="PNG")
-    return buf.getvalue()
-
-
-def write_original_layout(items: list[dict], root: Path) -> None:
-    """One parquet per official config, ``<root>/<config>/validation-00000-of-00001.parquet``."""
-    rows, image = defaultdict(list), {"bytes": _png(), "path": None}
-    for item in items:
-        config = CONFIG.get(item["task"], item["task"])
-        rows[config].append({"image": image, **_columns(item), "id": f"{config}-{item['sample_index']}"})
-    for config, table in rows.items():
-        (root / config).mkdir(parents=True)
-        pq.write_table(pa.Table.from_pylist(table), root / config / "validation-00000-of-00001.parquet")
-
-
-def _items(path: Path) -> list[dict]:
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
-
 
 def _import(items: list[dict], tmp_path: Path, workers: int = 1):
-    write_original_layout(items, tmp_path / "IsoBench")
+    original.write_original_layout(items, tmp_path / "IsoBench")
     imported = import_isobench(tmp_path / "IsoBench", tmp_path / "suite", workers=workers)
     return imported, json.loads((tmp_path / "suite" / "config.json").read_text())
 
@@ -195,15 +63,15 @@ def test_latex_reader_round_trips_the_original_forms():
          "Piecewise((2*x, (x <= 1) & (x > 0)), (3 - x, (x <= 2) & (x > 1)))"),
     ]  # fmt: skip
     for latex, code in cases:
-        assert str(latex_expression(latex)) == code
+        assert str(original.latex_expression(latex)) == code
     with pytest.raises(ValueError, match="misread"):
-        latex_expression(r"\frac{1}{2} x")  # sympy would print \frac{x}{2}: a form the items never use
+        original.latex_expression(r"\frac{1}{2} x")  # sympy prints \frac{x}{2}: the items never show this
     with pytest.raises(ValueError, match="cannot read"):
-        latex_expression(r"\sqrt{x}")  # not in the items' vocabulary
+        original.latex_expression(r"\sqrt{x}")  # not in the items' vocabulary
 
 
 def test_committed_items_import_with_every_decidable_label_re_derived(tmp_path):
-    items = _items(SMALL)
+    items = original.read_items(SMALL)
     imported, config = _import(items, tmp_path)
     assert imported.count == len(items) == 13
     counts = config["verification"]["counts"]
@@ -224,7 +92,7 @@ def test_committed_items_import_with_every_decidable_label_re_derived(tmp_path):
 
 
 def test_a_wrong_official_label_is_disputed_never_overwritten(tmp_path):
-    items = _items(SMALL)
+    items = original.read_items(SMALL)
     for item in items:
         if (item["task"], item["sample_index"]) == ("math_convexity", 12):  # -e^{1.01x} - 1.68|x| - 4.8
             item["official_label"] = "convex"
@@ -243,7 +111,7 @@ def test_a_wrong_official_label_is_disputed_never_overwritten(tmp_path):
 def sample_items() -> list[dict]:
     if not SAMPLE.is_file():
         pytest.skip(f"{SAMPLE} not found: the 210 original items live in shared/data beside the clone")
-    return _items(SAMPLE)
+    return original.read_items(SAMPLE)
 
 
 def test_210_original_items_agree_with_their_official_labels(sample_items, tmp_path):
@@ -265,7 +133,7 @@ def test_210_original_items_agree_with_their_official_labels(sample_items, tmp_p
 def test_parity_solver_matches_a_direct_sympy_check_on_the_sample(sample_items):
     for item in (i for i in sample_items if i["task"] == "math_parity"):
         latex = re.search(r"\$\$f\(x\) = (.*?)\$\$", item["text_prompt"], re.S)[1]
-        f = sp.nsimplify(latex_expression(latex), rational=True)
+        f = sp.nsimplify(original.latex_expression(latex), rational=True)
         mirrored = f.subs(X, -X)
         direct = (
             "even"
@@ -278,11 +146,11 @@ def test_parity_solver_matches_a_direct_sympy_check_on_the_sample(sample_items):
 
 
 def test_cli_prints_the_tally_disputes_and_unverified_items(tmp_path):
-    items = _items(SMALL)
+    items = original.read_items(SMALL)
     for item in items:
         if (item["task"], item["sample_index"]) == ("math_parity", 5):  # -20.62 / (4x^6 - 8x^4 + ...)
             item["official_label"] = "odd"
-    write_original_layout(items, tmp_path / "IsoBench")
+    original.write_original_layout(items, tmp_path / "IsoBench")
     runner = CliRunner()
     args = ["bench", "import", str(tmp_path / "IsoBench"), "--out", str(tmp_path / "suite"), "--workers", "1"]
     result = runner.invoke(app, args, env={"COLUMNS": "200"})
