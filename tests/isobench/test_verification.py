@@ -32,10 +32,10 @@ def test_verify_keeps_order_whatever_the_workers_and_skips_unchecked_tasks():
     parity = create_task("math_parity")
     insts = [_candidate(parity, seed=0, index=i, attempt=0) for i in range(6)]
     insts.insert(2, _candidate(create_task("physics"), seed=0, index=0, attempt=0))
-    seen = []
-    one = verify(insts, tasks=["math_parity"], workers=1, on_item=seen.append)
+    seen, started = [], []
+    one = verify(insts, tasks=["math_parity"], workers=1, on_item=seen.append, on_start=started.append)
     two = verify(insts, tasks=["math_parity"], workers=2)
-    assert one == two and one.checks == seen
+    assert one == two and one.checks == seen and started == [6]
     assert [c.id for c in one.checks] == [i.id for i in insts if i.task == "math_parity"]
     assert one.counts() == {"math_parity": {"items": 6, "agree": 6, "disputed": 0, "unverified": 0}}
     assert one.unchecked == ["physics"]

@@ -120,7 +120,13 @@ def bench_import(
     try:
         with progress() as bar:
             job = bar.add_task("checking labels", total=None, info="")
-            imported = import_isobench(path, out, workers=workers or None, on_item=lambda _: bar.advance(job))
+            imported = import_isobench(
+                path,
+                out,
+                workers=workers or None,
+                on_item=lambda _: bar.advance(job),
+                on_start=lambda n: bar.update(job, total=n),
+            )
     except (ValueError, FileNotFoundError) as e:
         raise fail(e) from None
     for table in _verification_tables(imported.verification):

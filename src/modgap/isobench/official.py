@@ -300,17 +300,19 @@ def import_isobench(
     configs: Sequence[str] | None = None,
     workers: int | None = None,
     on_item: Callable[[Check], None] | None = None,
+    on_start: Callable[[int], None] | None = None,
 ) -> Imported:
     """Write the official rows under ``path`` as a suite folder ``out``, each label checked by our solver.
 
     A first pass (without images) solves every :data:`DECIDABLE` instance in ``workers`` processes
-    (``on_item`` sees each check); the second streams the rows with their images into the suite. The
-    official label stays the answer; ``config.json`` records the verification (tally per task, every
-    disputed and unverified item) and each instance its own ``meta["check"]``.
+    (``on_start`` hears how many, ``on_item`` sees each check); the second streams the rows with their
+    images into the suite. The official label stays the answer; ``config.json`` records the
+    verification (tally per task, every disputed and unverified item), each instance its own
+    ``meta["check"]``.
     """
     files = _selected(path, configs)
     instances = [_instance(config, row, file, i)[0] for config, row, file, i in _rows(files, images=False)]
-    verification = verify(instances, DECIDABLE, workers, on_item)
+    verification = verify(instances, DECIDABLE, workers, on_item, on_start)
     found = iter(verification.checks)
     checks = [next(found) if inst.task in DECIDABLE else None for inst in instances]
     used = sorted({config for config, _ in files}, key=list(OFFICIAL_TASKS).index)

@@ -103,14 +103,18 @@ def verify(
     tasks: Sequence[str] | None = None,
     workers: int | None = None,
     on_item: Callable[[Check], None] | None = None,
+    on_start: Callable[[int], None] | None = None,
 ) -> Verification:
     """Check every instance of ``tasks`` (default: all registered) in ``workers`` processes (default:
-    all cores); the checks come back in the instances' order whatever the worker count."""
+    all cores); the checks come back in the instances' order whatever the worker count. ``on_start``
+    hears how many instances will be checked, ``on_item`` sees each check as it comes."""
     instances = list(instances)
     wanted = set(TASKS if tasks is None else tasks)
     todo = [inst for inst in instances if inst.task in wanted]
     unchecked = list(dict.fromkeys(inst.task for inst in instances if inst.task not in wanted))
     workers = min(workers or os.cpu_count() or 1, max(len(todo), 1))
+    if on_start:
+        on_start(len(todo))
     checks: list[Check] = []
     with ProcessPoolExecutor(workers) if workers > 1 else nullcontext() as pool:
         chunk = max(1, len(todo) // (8 * workers))
