@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from modgap.cli_checks import DEVICES, comma_list, one_of, out_dir, positive
 from modgap.console import console, fail, progress
 
 app = typer.Typer(help="FoNE: Fourier Number Embeddings and the arithmetic recipe.", no_args_is_help=True)
@@ -31,11 +32,26 @@ def metrics_table(rows: list[dict], title: str) -> Table:
     return table
 
 
+MAX_DIGITS = 100
+"""Most integer (and fractional) digits of an operand: sampling and scoring stay fast below it."""
+MAX_PROBLEMS = 10_000_000
+"""Most problems in one split: each is kept in memory while training."""
+MAX_PLACES = 1000
+"""Most places `fone encode` prints (one table row each)."""
+
 Method = Annotated[str, typer.Option(help="fone | digit | subword | xval | abacus | fone+abacus.")]
-Task = Annotated[str, typer.Option(help="add | sub | mul.")]
-Digits = Annotated[int, typer.Option(help="Integer digits per operand (up to).")]
-Decimals = Annotated[int, typer.Option(help="Fractional digits per operand.")]
+Task = Annotated[str, typer.Option(help="add | sub | mul.", callback=one_of("add", "sub", "mul"))]
+Digits = Annotated[
+    int, typer.Option(help=f"Integer digits per operand (up to; 1-{MAX_DIGITS}).", min=1, max=MAX_DIGITS)
+]
+Decimals = Annotated[
+    int, typer.Option(help=f"Fractional digits per operand (0-{MAX_DIGITS}).", min=0, max=MAX_DIGITS)
+]
 Seed = Annotated[int, typer.Option(help="Seed for data, initialisation and batch order.")]
+Out = Annotated[
+    Path, typer.Option(help="Run folder: config.json, model.safetensors, metrics.json.", callback=out_dir)
+]
+Device = Annotated[str, typer.Option(help="auto | cpu | cuda.", callback=one_of(*DEVICES))]
 
 
 def run_training(args, out: Path | None, label: str) -> dict:
@@ -55,9 +71,7 @@ def run_training(args, out: Path | None, label: str) -> dict:
 
 @app.command("train")
 def fone_train(
-    out: Annotated[
-        Path, typer.Option(help="Run folder: config.json, model.safetensors, metrics.json.")
-    ] = Path("runs/fone"),
+    out: Out = Path("runs/fone"),
     method: Method = "fone",
     task: Task = "add",
     digits: Digits = 6,
@@ -65,18 +79,27 @@ def fone_train(
     size: Annotated[
         str, typer.Option(help="Model size: 1x64 | 2x128 | 3x192 | 4x256 (layers × width).")
     ] = "2x128",
-    projection: Annotated[str, typer.Option(help="FoNE into the model width: pad | linear.")] = "pad",
-    train_size: Annotated[int, typer.Option(help="Distinct training problems.")] = 51_200,
-    val_size: Annotated[int, typer.Option(help="Held-out problems for early stopping.")] = 1_000,
-    test_size: Annotated[int, typer.Option(help="Held-out problems scored at the end.")] = 10_000,
+    projection: Annotated[
+        str, typer.Option(help="FoNE into the model width: pad | linear.", callback=one_of("pad", "linear"))
+    ] = "pad",
+    train_size: Annotated[
+        int, typer.Option(help="Distinct training problems.", min=1, max=MAX_PROBLEMS)
+    ] = 51_200,
+    val_size: Annotated[
+        int, typer.Option(help="Held-out problems for early stopping.", min=1, max=MAX_PROBLEMS)
+    ] = 1_000,
+    test_size: Annotated[
+        int, typer.Option(help="Held-out problems scored at the end.", min=1, max=MAX_PROBLEMS)
+    ] = 10_000,
     minutes: Annotated[
-        float | None, typer.Option(help="Wall-clock budget (the schedule anneals by time).")
+        float | None,
+        typer.Option(help="Wall-clock budget (the schedule anneals by time).", callback=positive),
     ] = 15.0,
-    epochs: Annotated[int, typer.Option(help="Upper bound on passes over the training set.")] = 100,
-    batch_size: int = 256,
-    lr: float = 3e-3,
+    epochs: Annotated[int, typer.Option(help="Upper bound on passes over the training set.", min=1)] = 100,
+    batch_size: Annotated[int, typer.Option(min=1)] = 256,
+    lr: Annotated[float, typer.Option(callback=positive)] = 3e-3,
     seed: Seed = 0,
-    device: Annotated[str, typer.Option(help="auto | cpu | cuda.")] = "auto",
+    device: Device = "auto",
 ) -> None:
     """Train one arithmetic model; prints and saves test metrics, weights (safetensors) and config."""
     from modgap.fone.methods import ModelSpec
@@ -106,14 +129,23 @@ def fone_train(
 @app.command("eval")
 def fone_eval(
     checkpoint: Annotated[Path, typer.Option(help="A `modgap fone train` run folder.")],
-    task: Annotated[str | None, typer.Option(help="add | sub | mul (default: the checkpoint's).")] = None,
-    digits: Annotated[int | None, typer.Option(help="Integer digits (default: the checkpoint's).")] = None,
-    decimals: Annotated[
-        int | None, typer.Option(help="Fractional digits (default: the checkpoint's).")
+    task: Annotated[
+        str | None,
+        typer.Option(
+            help="add | sub | mul (default: the checkpoint's).", callback=one_of("add", "sub", "mul")
+        ),
     ] = None,
-    n: Annotated[int, typer.Option(help="Problems to generate.")] = 10_000,
+    digits: Annotated[
+        int | None, typer.Option(help="Integer digits (default: the checkpoint's).", min=1, max=MAX_DIGITS)
+    ] = None,
+    decimals: Annotated[
+        int | None, typer.Option(help="Fractional digits (default: the checkpoint's).", min=0, max=MAX_DIGITS)
+    ] = None,
+    n: Annotated[
+        int, typer.Option(help="Problems to generate (up to 1,000,000).", min=1, max=1_000_000)
+    ] = 10_000,
     seed: Annotated[int, typer.Option(help="Problem seed; the training seed reproduces its test split.")] = 1,
-    device: str = "cpu",
+    device: Device = "cpu",
 ) -> None:
     """Exact match and per-digit accuracy of a saved model on freshly generated problems."""
     from modgap.fone.arithmetic import ArithmeticTask, sample_problems
@@ -148,9 +180,9 @@ def fone_eval(
 
 @app.command("sweep")
 def fone_sweep(
-    out: Annotated[Path, typer.Option(help="Sweep folder (resumes from its results.jsonl).")] = Path(
-        "runs/fone-sweep"
-    ),
+    out: Annotated[
+        Path, typer.Option(help="Sweep folder (resumes from its results.jsonl).", callback=out_dir)
+    ] = Path("runs/fone-sweep"),
     methods: Annotated[str, typer.Option(help="Comma-separated methods.")] = "fone,digit,subword",
     sizes: Annotated[str, typer.Option(help="Comma-separated model sizes.")] = "2x128",
     train_sizes: Annotated[
@@ -159,11 +191,13 @@ def fone_sweep(
     task: Task = "add",
     digits: Digits = 6,
     decimals: Decimals = 0,
-    minutes: Annotated[float, typer.Option(help="Wall-clock budget per run.")] = 3.0,
-    epochs: int = 100,
-    test_size: Annotated[int, typer.Option(help="Held-out problems per run.")] = 2_000,
+    minutes: Annotated[float, typer.Option(help="Wall-clock budget per run.", callback=positive)] = 3.0,
+    epochs: Annotated[int, typer.Option(min=1)] = 100,
+    test_size: Annotated[
+        int, typer.Option(help="Held-out problems per run.", min=1, max=MAX_PROBLEMS)
+    ] = 2_000,
     seed: Seed = 0,
-    device: str = "auto",
+    device: Device = "auto",
 ) -> None:
     """Train sizes × methods × model sizes → results.csv and plots of accuracy vs data and vs parameters."""
     from modgap.fone.methods import ModelSpec
@@ -180,9 +214,9 @@ def fone_sweep(
             device=device,
         )
         grid = (
-            [m.strip() for m in methods.split(",")],
-            [s.strip() for s in sizes.split(",")],
-            [int(x) for x in train_sizes.split(",")],
+            comma_list(methods, "--methods", "method"),
+            comma_list(sizes, "--sizes", "model size"),
+            _ints(comma_list(train_sizes, "--train-sizes", "training-set size")),
         )
     except ValueError as e:
         raise fail(e) from None
@@ -202,14 +236,23 @@ def fone_sweep(
     console.print(f"wrote {out}/results.csv, accuracy_vs_data.png, accuracy_vs_parameters.png")
 
 
+def _ints(items: list[str]) -> list[int]:
+    try:
+        return [int(x) for x in items]
+    except ValueError:
+        raise ValueError(f"cannot read {','.join(items)!r} as integers") from None
+
+
 @app.command("encode")
 def fone_encode(
     number: Annotated[str, typer.Argument(help="An integer or decimal, e.g. 3.14159 or -42.")],
     int_digits: Annotated[
-        int | None, typer.Option(help="Integer places (default: as many as the number has).")
+        int | None,
+        typer.Option(help="Integer places (default: as many as the number has).", min=0, max=MAX_PLACES),
     ] = None,
     frac_digits: Annotated[
-        int | None, typer.Option(help="Fractional places (default: as the number has).")
+        int | None,
+        typer.Option(help="Fractional places (default: as the number has).", min=0, max=MAX_PLACES),
     ] = None,
 ) -> None:
     """Print a number's FoNE vector, one (cos, sin) pair per period, and check it decodes back."""
@@ -217,6 +260,10 @@ def fone_encode(
 
     try:
         need_m, need_n = places(number)
+        for need, what in ((need_m, "integer"), (need_n, "fractional")):
+            if need > MAX_PLACES:
+                shown = number if len(number) <= 20 else number[:20] + "…"
+                raise ValueError(f"{shown} needs {need} {what} places; at most {MAX_PLACES} are shown")
         m = need_m if int_digits is None else int_digits
         n = need_n if frac_digits is None else frac_digits
         vec = encode(number, m, n)

@@ -62,7 +62,17 @@ def sweep(
 
     ``on_run(row, cached)`` is called after each grid point (``cached`` when it was resumed from disk);
     ``extra(result, args)`` adds its own metrics to a fresh run's row (e.g. scores on other test sets).
+    The whole grid is checked first: a bad method, size or training-set size is a ValueError before
+    anything is trained.
     """
+    for name, values in (("methods", methods), ("sizes", sizes), ("training-set sizes", train_sizes)):
+        if not values:
+            raise ValueError(f"the sweep needs at least one of {name}")
+    for method in methods:
+        for size in sizes:
+            replace(base.spec, method=method, size=size)  # ModelSpec refuses an unknown one
+    if min(train_sizes) < 1:
+        raise ValueError(f"training-set sizes must be >= 1, got {list(train_sizes)}")
     out.mkdir(parents=True, exist_ok=True)
     grid = {"methods": list(methods), "sizes": list(sizes), "train_sizes": list(train_sizes)}
     (out / "config.json").write_text(json.dumps({"base": base.to_dict(), **grid}, indent=2))

@@ -16,10 +16,11 @@ from pathlib import Path
 
 import torch
 from accelerate import Accelerator
-from safetensors.torch import load_file, save_file
+from safetensors.torch import save_file
 
 from modgap.fone.arithmetic import LENGTHS, ArithmeticTask, Lengths, Problem, format_number, make_splits
 from modgap.fone.methods import ArithmeticModel, ModelSpec, build_model
+from modgap.tensor_files import load_tensors
 
 __all__ = ["TrainArgs", "TrainResult", "train", "evaluate", "score", "load_checkpoint", "save_checkpoint"]
 
@@ -224,5 +225,5 @@ def load_checkpoint(path: str | Path, device: str = "cpu") -> tuple[ArithmeticMo
     except (json.JSONDecodeError, TypeError, ValueError) as e:
         raise ValueError(f"{path / 'config.json'} is not a valid fone run config: {e}") from None
     model = build_model(args.spec)
-    model.load_state_dict(load_file(path / "model.safetensors", device=device))
+    model.load_state_dict(load_tensors(path / "model.safetensors", device=device))
     return model.to(device).eval(), args
