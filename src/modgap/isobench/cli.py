@@ -10,6 +10,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from modgap import __version__
+from modgap.cli_checks import DEVICES, comma_list, non_negative, one_of, out_dir, out_file
 from modgap.console import console, fail, one_line, progress, redacted_errors
 
 if TYPE_CHECKING:
@@ -20,19 +21,42 @@ app = typer.Typer(
     help="IsoBench: isomorphic text/image problems with verified answers.", no_args_is_help=True
 )
 Seed = Annotated[int, typer.Option(help="Seed for the instances.")]
+MAX_INSTANCES = 1_000_000
+"""Most instances per task `bench generate` makes (each one's job is planned up front)."""
+
+
+def _instance_count(value: str) -> str:
+    if value == "isobench":
+        return value
+    try:
+        count = int(value)
+    except ValueError:
+        raise typer.BadParameter(f"must be an integer or 'isobench', got {value!r}") from None
+    if not 1 <= count <= MAX_INSTANCES:
+        raise typer.BadParameter(f"must be between 1 and {MAX_INSTANCES:,} per task, got {count}")
+    return value
+
+
+def _parquet_out(path: Path) -> Path:
+    """``--out`` of `bench export`: a .parquet file, or a folder for one file per task."""
+    return out_file(path) if path.suffix == ".parquet" else out_dir(path)
 
 
 @app.command("generate")
 def bench_generate(
-    out: Annotated[Path, typer.Option(help="Suite folder: instances.jsonl + images/ + config.json.")] = Path(
-        "runs/suite"
-    ),
+    out: Annotated[
+        Path, typer.Option(help="Suite folder: instances.jsonl + images/ + config.json.", callback=out_dir)
+    ] = Path("runs/suite"),
     tasks: Annotated[str, typer.Option(help="'all' or comma-separated task names.")] = "all",
     n: Annotated[
-        str, typer.Option(help="Instances per task, or 'isobench' for the original's sizes.")
+        str,
+        typer.Option(
+            help=f"Instances per task (1 to {MAX_INSTANCES:,}), or 'isobench' for the original's sizes.",
+            callback=_instance_count,
+        ),
     ] = "128",
     seed: Seed = 0,
-    workers: Annotated[int, typer.Option(help="Processes (default: all cores).")] = 0,
+    workers: Annotated[int, typer.Option(help="Processes (default: all cores).", min=0)] = 0,
     modalities: Annotated[
         str,
         typer.Option(help="image, or 'all' / some of image,text_image,audio,video (audio needs espeak-ng)."),
@@ -45,21 +69,20 @@ def bench_generate(
     try:
         names = resolve_tasks(tasks)
         media = check_modalities(MEDIA if modalities == "all" else [m.strip() for m in modalities.split(",")])
-    except ValueError as e:
-        raise fail(e) from None
-    try:
         counts = ISOBENCH_SIZES if n == "isobench" else int(n)
-    except ValueError as e:
-        raise fail(ValueError(f"--n: {e}")) from None
-    count = make_suite(out, names, counts, seed, workers or None, media)
+        count = make_suite(out, names, counts, seed, workers or None, media)
+    except (ValueError, RuntimeError) as e:  # RuntimeError: a task ran out of distinct instances
+        raise fail(e) from None
     console.print(f"wrote {count:,} instances of {len(names)} task(s) to {out}/")
 
 
 @app.command("gallery")
 def bench_gallery(
     suite: Annotated[Path, typer.Argument(help="A suite folder.")],
-    out: Annotated[Path, typer.Option(help="HTML file to write (self-contained).")] = Path("gallery.html"),
-    per_task: Annotated[int, typer.Option(help="Instances shown per task.")] = 4,
+    out: Annotated[Path, typer.Option(help="HTML file to write (self-contained).", callback=out_file)] = Path(
+        "gallery.html"
+    ),
+    per_task: Annotated[int, typer.Option(help="Instances shown per task.", min=1)] = 4,
 ) -> None:
     """A static page: each instance's image beside its text forms, answer and choices."""
     from modgap.isobench import write_gallery
@@ -80,7 +103,8 @@ def bench_export(
     out: Annotated[
         Path,
         typer.Option(
-            help="parquet: a .parquet file, or a folder for one <task>.parquet each; else a folder."
+            help="parquet: a .parquet file, or a folder for one <task>.parquet each; else a folder.",
+            callback=_parquet_out,
         ),
     ],
     fmt: Annotated[
@@ -110,8 +134,12 @@ def bench_export(
 @app.command("import")
 def bench_import(
     path: Annotated[Path, typer.Argument(help="A local copy of the official IsoBench parquet files.")],
-    out: Annotated[Path, typer.Option(help="Suite folder to write.")] = Path("runs/isobench-official"),
-    workers: Annotated[int, typer.Option(help="Processes re-deriving the labels (default: all cores).")] = 0,
+    out: Annotated[Path, typer.Option(help="Suite folder to write.", callback=out_dir)] = Path(
+        "runs/isobench-official"
+    ),
+    workers: Annotated[
+        int, typer.Option(help="Processes re-deriving the labels (default: all cores).", min=0)
+    ] = 0,
 ) -> None:
     """Convert the original IsoBench (local parquet, no download) into a modgap suite, every label that
     our solvers can decide re-derived: disputes and undecided items are listed, never overwritten."""
@@ -199,7 +227,7 @@ def make_suite(
 def bench_run(
     model: Annotated[str, typer.Option(help="openai:NAME[@URL], hf:/path/to/model or smollm2.")],
     suite: Annotated[Path, typer.Option(help="A suite folder (`modgap bench generate`).")],
-    out: Annotated[Path, typer.Option(help="Run folder: config.json + results.jsonl.")],
+    out: Annotated[Path, typer.Option(help="Run folder: config.json + results.jsonl.", callback=out_dir)],
     reps: Annotated[
         str,
         typer.Option(
@@ -207,9 +235,11 @@ def bench_run(
         ),
     ] = "all",
     strategies: Annotated[str, typer.Option(help="Some of: direct, cot, eta, isocb, isosp.")] = "direct",
-    concurrency: Annotated[int, typer.Option(help="Requests in flight at once.")] = 16,
-    max_tokens: Annotated[int, typer.Option(help="Longest reply per call.")] = 512,
-    temperature: Annotated[float, typer.Option(help="0 is greedy (and cacheable).")] = 0.0,
+    concurrency: Annotated[int, typer.Option(help="Requests in flight at once.", min=1)] = 16,
+    max_tokens: Annotated[int, typer.Option(help="Longest reply per call.", min=1)] = 512,
+    temperature: Annotated[
+        float, typer.Option(help="0 is greedy (and cacheable).", callback=non_negative)
+    ] = 0.0,
     judge: Annotated[
         str | None, typer.Option(help="Model spec of an LLM judge for replies the parser cannot read.")
     ] = None,
@@ -222,14 +252,21 @@ def bench_run(
     ] = "strict",
     api_key_env: Annotated[str, typer.Option(help="Variable holding the API key.")] = "OPENAI_API_KEY",
     cache: Annotated[
-        Path | None, typer.Option(help="SQLite response cache (default: in the modgap cache folder).")
+        Path | None,
+        typer.Option(help="SQLite response cache (default: in the modgap cache folder).", callback=out_file),
     ] = None,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Do not read or write the cache.")] = False,
     resume: Annotated[bool, typer.Option(help="Keep finished records and retry failed ones.")] = True,
-    limit: Annotated[int | None, typer.Option(help="Only the first N instances of each task.")] = None,
-    device: Annotated[str, typer.Option(help="auto | cpu | cuda (local models).")] = "auto",
+    limit: Annotated[int | None, typer.Option(help="Only the first N instances of each task.", min=1)] = None,
+    device: Annotated[
+        str, typer.Option(help="auto | cpu | cuda (local models).", callback=one_of(*DEVICES))
+    ] = "auto",
     video_as: Annotated[
-        str, typer.Option(help="Send videos as 'frames' (images) or as one MP4 'video_url' (vLLM).")
+        str,
+        typer.Option(
+            help="Send videos as 'frames' (images) or as one MP4 'video_url' (vLLM).",
+            callback=one_of("frames", "video_url"),
+        ),
     ] = "frames",
     max_attempts: Annotated[
         int, typer.Option(help="Tries per API request, the first included (retries back off).")
@@ -246,8 +283,8 @@ def bench_run(
 
     from modgap.models import GenerationParams, RetryPolicy, cache_dir, make_backend
 
-    rep_list = ["text", "image"] if reps == "all" else [r.strip() for r in reps.split(",") if r.strip()]
     try:
+        rep_list = _representations(reps)
         params = GenerationParams(max_tokens=max_tokens, temperature=temperature)
         store = None if no_cache else (cache or cache_dir() / "responses.sqlite")
         common = {
@@ -301,6 +338,20 @@ def bench_run(
             raise typer.Exit(code=3)
 
 
+def _representations(reps: str) -> list[str]:
+    """``--reps`` as a list: 'all', or some of 'text', the media and the tasks' text form names."""
+    from modgap.isobench.task import MEDIA, TASKS
+
+    if reps == "all":
+        return ["text", "image"]
+    chosen = comma_list(reps, "--reps", "representation")
+    known = {"text", *MEDIA, *(form for task in TASKS.values() for form in task(None).text_representations)}
+    unknown = [r for r in chosen if r not in known]
+    if unknown:
+        raise ValueError(f"unknown representation(s) {unknown}; choose from all, {', '.join(sorted(known))}")
+    return chosen
+
+
 def run_with_progress(backend, suite: Path, out: Path, *args, **kwargs) -> RunSummary:
     """:func:`run_bench` with a progress bar showing rate, ETA, accuracy so far and errors."""
     from modgap.isobench.runner import run_bench
@@ -340,9 +391,9 @@ def _summary_table(summary: RunSummary, out: Path) -> Table:
 def bench_report(
     runs: Annotated[list[Path], typer.Argument(help="Run folders (`modgap bench run`), one per model.")],
     out: Annotated[
-        Path, typer.Option(help="Report folder: report.md, index.html, CSV, JSON, figures.")
+        Path, typer.Option(help="Report folder: report.md, index.html, CSV, JSON, figures.", callback=out_dir)
     ] = Path("report"),
-    n_boot: Annotated[int, typer.Option(help="Bootstrap resamples for the gap intervals.")] = 2000,
+    n_boot: Annotated[int, typer.Option(help="Bootstrap resamples for the gap intervals.", min=1)] = 2000,
     seed: Annotated[int, typer.Option(help="Seed of the bootstrap (and of the best-split halves).")] = 0,
     text_form: Annotated[
         str,

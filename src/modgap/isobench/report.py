@@ -56,14 +56,30 @@ def _outcomes(path: Path) -> tuple[dict[str, Outcome], int | None]:
         missing = [k for k in _FIELDS if k not in rec]
         if missing:
             raise ValueError(f"{path}: record {key!r} lacks {', '.join(missing)}")
+        _check_types(rec, f"{path}: record {key!r}")
         results[key] = Outcome(
             **{k: rec[k] for k in _COPIED},
-            correct=bool(rec["correct"]),
+            correct=rec["correct"],
             parsed=rec.get("parsed"),
             error=rec.get("error"),
             choices=tuple(rec.get("choices") or ()),
         )
     return results, torn
+
+
+def _check_types(rec: dict[str, Any], where: str) -> None:
+    """What the report reads of a record has the runner's types (a string ``correct`` would count as
+    right)."""
+    for k in _COPIED:
+        if not isinstance(rec[k], str):
+            raise ValueError(f"{where}: {k!r} must be a string, got {rec[k]!r}")
+    if not isinstance(rec["correct"], bool):
+        raise ValueError(f"{where}: 'correct' must be true or false, got {rec['correct']!r}")
+    for k in ("parsed", "error"):
+        if not isinstance(rec.get(k), str | None):
+            raise ValueError(f"{where}: {k!r} must be a string or null, got {rec[k]!r}")
+    if not isinstance(rec.get("choices") or [], list):
+        raise ValueError(f"{where}: 'choices' must be a list, got {rec['choices']!r}")
 
 
 def load_run(path: str | Path) -> Run:
@@ -72,9 +88,12 @@ def load_run(path: str | Path) -> Run:
     for name in (CONFIG, RESULTS):
         if not (path / name).is_file():
             raise FileNotFoundError(f"run folder {path} has no {name}")
-    config = json.loads((path / CONFIG).read_text(encoding="utf-8"))
-    if not isinstance(config, dict) or "model" not in config:
-        raise ValueError(f"{path / CONFIG} has no 'model'")
+    try:
+        config = json.loads((path / CONFIG).read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise ValueError(f"{path / CONFIG}: not valid JSON ({e})") from None
+    if not isinstance(config, dict) or not isinstance(config.get("model"), str):
+        raise ValueError(f"{path / CONFIG} has no 'model' name")
     results, torn = _outcomes(path / RESULTS)
     return Run(path, config, tuple(results.values()), torn)
 

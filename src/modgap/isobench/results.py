@@ -19,7 +19,10 @@ def read_results(path: Path) -> tuple[dict[str, dict[str, Any]], int | None]:
     """
     if not path.is_file():
         return {}, None
-    lines = path.read_text(encoding="utf-8").splitlines()
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except UnicodeDecodeError:
+        raise ValueError(f"{path} is not a text file of result records") from None
     last = max((i for i, line in enumerate(lines, 1) if line.strip()), default=0)
     records: dict[str, dict[str, Any]] = {}
     for i, line in enumerate(lines, 1):
@@ -31,7 +34,7 @@ def read_results(path: Path) -> tuple[dict[str, dict[str, Any]], int | None]:
             if i == last:
                 return records, i
             raise ValueError(f"{path}:{i}: not a JSON record ({e.msg})") from None
-        if not isinstance(record, dict) or "key" not in record:
-            raise ValueError(f"{path}:{i}: a result record needs a 'key'")
+        if not isinstance(record, dict) or not isinstance(record.get("key"), str):
+            raise ValueError(f"{path}:{i}: a result record needs a 'key' string")
         records[record["key"]] = record
     return records, None

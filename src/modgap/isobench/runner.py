@@ -71,6 +71,10 @@ def plan_jobs(records: Iterable[Record], reps: Sequence[str], strategies: Sequen
     unknown = [s for s in strategies if s not in STRATEGIES]
     if unknown:
         raise ValueError(f"unknown strategies {unknown}; choose from {', '.join(STRATEGIES)}")
+    records = list(records)
+    tasks = sorted({r.instance.task for r in records} - set(TASKS))
+    if tasks:
+        raise ValueError(f"unknown task(s) {tasks} in the suite; the runner knows {', '.join(TASKS)}")
     modalities = [m for m in MEDIA if m in reps]
     jobs = []
     for record in records:
@@ -321,6 +325,8 @@ def run_bench(
         raise ValueError(f"unknown parse mode {parse!r}; choose from {', '.join(PARSE_MODES)}")
     params = params or GenerationParams()
     jobs = plan_jobs(first_per_task(load_suite(suite), limit), reps, strategies)
+    if not jobs:
+        raise ValueError(f"no jobs: the suite's tasks have none of the representations {', '.join(reps)}")
     accepts = getattr(backend, "accepts", None)  # known for local models; an API's is found by asking
     needs = {_KIND[m] for j in jobs for m in j.representation.split("+") if m in _KIND}
     if accepts is not None and needs - accepts:
