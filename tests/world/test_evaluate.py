@@ -47,7 +47,8 @@ def test_an_oracle_scores_every_kind_perfectly_and_a_guesser_near_chance(tmp_pat
 def test_the_cli_prints_a_table_with_intervals(tmp_path):
     generate_world(12, 0, tmp_path / "w")
     result = CliRunner().invoke(
-        app, ["world", "eval", "--model", "hf:/nonexistent", "--world", str(tmp_path / "w")]
+        app,
+        ["world", "eval", "--model", "hf:/nonexistent", "--world", str(tmp_path / "w"), "--held-out", "6"],
     )
     assert result.exit_code == 2 and "/nonexistent" in result.output
 

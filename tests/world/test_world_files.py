@@ -5,6 +5,7 @@ import json
 import pytest
 
 from modgap.world import SceneConfig, generate_world, load_world, render_scene, to_dataset
+from modgap.world.dataset import split_held_out
 from modgap.world.language import check_claim
 from modgap.world.questions import answer_question
 
@@ -59,3 +60,15 @@ def test_an_image_path_leaving_the_world_folder_is_refused_naming_line_and_value
     (world / "world.jsonl").write_text("\n".join(lines) + "\n")
     with pytest.raises(ValueError, match=rf"world.jsonl:2: .*image {image!r} is not a path inside"):
         load_world(world)
+
+
+def test_held_out_split_refuses_zero_negative_and_the_whole_world(tmp_path):
+    generate_world(5, 0, tmp_path)
+    records = load_world(tmp_path)
+    train, held = split_held_out(records, 2, tmp_path)
+    assert [r.id for r in train + held] == [r.id for r in records] and held == records[3:]
+    for bad in (0, -1, 5, 50):  # records[-0:] is every scene, records[-(-1):] the training ones
+        with pytest.raises(
+            ValueError, match=rf"has 5 scenes; --held-out must be between 1 and 4 .* got {bad}"
+        ):
+            split_held_out(records, bad, tmp_path)

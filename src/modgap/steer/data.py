@@ -38,10 +38,10 @@ def load_questions(
     (those the world VLM never trained on) or a JSONL file."""
     path = Path(data)
     if (path / "world.jsonl").is_file():
-        from modgap.world.dataset import load_world
+        from modgap.world.dataset import load_world, split_held_out
         from modgap.world.recipe import question_examples
 
-        examples = question_examples(path, load_world(path)[-held_out:])
+        examples = question_examples(path, split_held_out(load_world(path), held_out, path)[1])
         questions = [MCQuestion(e.question, e.choices, e.answer, e.image, e.kind) for e in examples]
     elif path.is_file():
         questions = read_records(path, "", lambda d: _from_line(d, path.parent), "multiple-choice questions")

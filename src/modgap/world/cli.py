@@ -10,19 +10,25 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from modgap.cli_checks import DEVICES, finite, one_of, out_dir, positive
 from modgap.console import console, fail, progress, redacted_errors
 
 app = typer.Typer(
     help="Synthetic visual world with exact truth, and a tiny trainable VLM.", no_args_is_help=True
 )
+WorldOpt = Annotated[Path, typer.Option(help="A `modgap world generate` folder.")]
+HeldOut = Annotated[
+    int, typer.Option(help="Last scenes of the world, never trained on (fewer than the world has).", min=1)
+]
+Device = Annotated[str, typer.Option(help="auto | cpu | cuda.", callback=one_of(*DEVICES))]
 
 
 @app.command("generate")
 def world_generate(
-    out: Annotated[Path, typer.Option(help="World folder: config.json, images/, world.jsonl.")] = Path(
-        "world"
-    ),
-    n: Annotated[int, typer.Option(help="Scenes.")] = 10_000,
+    out: Annotated[
+        Path, typer.Option(help="World folder: config.json, images/, world.jsonl.", callback=out_dir)
+    ] = Path("world"),
+    n: Annotated[int, typer.Option(help="Scenes.", min=1)] = 10_000,
     seed: Annotated[int, typer.Option(help="Seed of the scenes, captions and questions.")] = 0,
     min_objects: Annotated[int, typer.Option(help="Fewest objects per scene.")] = 2,
     max_objects: Annotated[int, typer.Option(help="Most objects per scene.")] = 6,
@@ -56,48 +62,58 @@ def world_generate(
 
 @app.command("train-vlm")
 def world_train_vlm(
-    world: Annotated[Path, typer.Option(help="A `modgap world generate` folder.")] = Path("world"),
+    world: WorldOpt = Path("world"),
     out: Annotated[
-        Path, typer.Option(help="Checkpoint folder (loads with AutoModelForImageTextToText).")
+        Path,
+        typer.Option(help="Checkpoint folder (loads with AutoModelForImageTextToText).", callback=out_dir),
     ] = Path("zoo/world-vlm"),
-    minutes: Annotated[float, typer.Option(help="Wall-clock budget.")] = 20.0,
-    held_out: Annotated[int, typer.Option(help="Last scenes kept for evaluation.")] = 1000,
+    minutes: Annotated[float, typer.Option(help="Wall-clock budget.", callback=positive)] = 20.0,
+    held_out: HeldOut = 1000,
     batch_size: Annotated[
-        int, typer.Option(help="Global batch, split across `accelerate launch` processes.")
+        int, typer.Option(help="Global batch, split across `accelerate launch` processes.", min=1)
     ] = 32,
-    lr: float = 5e-4,
+    lr: Annotated[float, typer.Option(callback=positive)] = 5e-4,
     draws: Annotated[
-        int, typer.Option(help="Conversations per training scene per epoch, each with fresh questions.")
+        int,
+        typer.Option(help="Conversations per training scene per epoch, each with fresh questions.", min=0),
     ] = 4,
     per_kind: Annotated[
-        int, typer.Option(help="Questions of each kind per fresh conversation (other objects and pairs).")
+        int,
+        typer.Option(help="Questions of each kind per fresh conversation (other objects and pairs).", min=0),
     ] = 1,
     grounding: Annotated[
         int,
-        typer.Option(help='Grounded captions per training scene per epoch ("the red circle 3 5"); 0: none.'),
+        typer.Option(
+            help='Grounded captions per training scene per epoch ("the red circle 3 5"); 0: none.', min=0
+        ),
     ] = 2,
     halves: Annotated[
         int,
         typer.Option(
             help='Training-only "where is the X in the image: left or right?" questions per axis in '
-            "each fresh conversation; 0: none."
+            "each fresh conversation; 0: none.",
+            min=0,
         ),
     ] = 1,
     vision_minutes: Annotated[
         float | None,
-        typer.Option(help="Of --minutes: pretrain the vision tower on patch labels first (15% if unset)."),
+        typer.Option(
+            help="Of --minutes: pretrain the vision tower on patch labels first (15% if unset).",
+            callback=finite,
+        ),
     ] = None,
     freeze_vision: Annotated[
         bool, typer.Option(help="Keep the vision tower as pretrained afterwards (Llava's recipe).")
     ] = True,
     precision: Annotated[
-        str, typer.Option(help="bf16 (mixed precision: ~2x faster on AVX512-BF16 CPUs and GPUs) | no.")
+        str,
+        typer.Option(help="bf16 (mixed precision: ~2x faster on AVX512-BF16 CPUs and GPUs) | no."),
     ] = "bf16",
     eval_every: Annotated[
-        int, typer.Option(help="Steps between held-out evaluations and checkpoints.")
+        int, typer.Option(help="Steps between held-out evaluations and checkpoints.", min=1)
     ] = 250,
     seed: int = 0,
-    device: Annotated[str, typer.Option(help="cpu | cuda.")] = "cpu",
+    device: Annotated[str, typer.Option(help="cpu | cuda.", callback=one_of("cpu", "cuda"))] = "cpu",
     resume: Annotated[
         bool, typer.Option(help="Continue from OUT/checkpoint/ (same steps, schedule, data order).")
     ] = False,
@@ -169,18 +185,18 @@ def accuracy_table(scores: dict[str, float], chance_file: Path, title: str) -> T
 @redacted_errors
 def world_eval(
     model: Annotated[str, typer.Option(help="hf:zoo/world-vlm, openai:NAME[@URL] or any model spec.")],
-    world: Annotated[Path, typer.Option(help="A `modgap world generate` folder.")] = Path("world"),
-    held_out: Annotated[
-        int, typer.Option(help="Last scenes asked about (the world VLM never saw them).")
-    ] = 1000,
-    concurrency: Annotated[int, typer.Option(help="Requests in flight at once.")] = 16,
-    device: Annotated[str, typer.Option(help="auto | cpu | cuda (local models).")] = "auto",
+    world: WorldOpt = Path("world"),
+    held_out: HeldOut = 1000,
+    concurrency: Annotated[int, typer.Option(help="Requests in flight at once.", min=1)] = 16,
+    device: Device = "auto",
 ) -> None:
     """Accuracy per question kind with 95% intervals, against chance."""
     from modgap.models import make_backend
+    from modgap.world.dataset import load_world, split_held_out
     from modgap.world.evaluate import evaluate_model
 
     try:
+        split_held_out(load_world(world), held_out, world)  # before a local model loads
         backend = make_backend(model, concurrency=concurrency, device=device)
         scores = evaluate_model(backend, world, held_out, concurrency)
     except (ValueError, FileNotFoundError, ImportError) as e:
@@ -197,11 +213,11 @@ def world_eval(
 @app.command("captions")
 def world_captions(
     model: Annotated[str, typer.Option(help="hf:PATH of a world VLM checkpoint.")],
-    world: Annotated[Path, typer.Option(help="A `modgap world generate` folder.")] = Path("world"),
-    held_out: Annotated[int, typer.Option(help="Last scenes of the world (the VLM never saw them).")] = 1000,
-    n: Annotated[int, typer.Option(help="How many of those scenes to caption.")] = 200,
-    max_new_tokens: Annotated[int, typer.Option(help="Token limit of a caption.")] = 180,
-    device: Annotated[str, typer.Option(help="auto | cpu | cuda.")] = "auto",
+    world: WorldOpt = Path("world"),
+    held_out: HeldOut = 1000,
+    n: Annotated[int, typer.Option(help="How many of those scenes to caption.", min=1)] = 200,
+    max_new_tokens: Annotated[int, typer.Option(help="Token limit of a caption.", min=1)] = 180,
+    device: Device = "auto",
 ) -> None:
     """Hallucination rates of the model's own greedy captions per claim kind, with 95% intervals."""
     from modgap.world.hallucination import caption_hallucinations

@@ -27,7 +27,16 @@ from modgap.world.scene import Scene, SceneConfig, sample_scene
 if TYPE_CHECKING:
     from datasets import Dataset
 
-__all__ = ["COLUMNS", "WORLD", "WorldRecord", "make_record", "generate_world", "load_world", "to_dataset"]
+__all__ = [
+    "COLUMNS",
+    "WORLD",
+    "WorldRecord",
+    "make_record",
+    "generate_world",
+    "load_world",
+    "split_held_out",
+    "to_dataset",
+]
 
 WORLD = "world.jsonl"
 VERSION = 1
@@ -119,6 +128,23 @@ def load_world(path: str | Path) -> list[WorldRecord]:
         return record
 
     return read_records(path, WORLD, parse, "a folder written by generate_world")
+
+
+def split_held_out(
+    records: list[WorldRecord], held_out: int, world: str | Path
+) -> tuple[list[WorldRecord], list[WorldRecord]]:
+    """(training scenes, the last ``held_out`` scenes) of the world folder ``world``.
+
+    ValueError unless ``0 < held_out < len(records)``: ``records[-held_out:]`` would be every scene
+    for 0 and wrap for a negative count, and asking about more scenes than there are would ask about
+    the training ones.
+    """
+    if not 0 < held_out < len(records):
+        raise ValueError(
+            f"{world} has {len(records)} scenes; --held-out must be between 1 and {len(records) - 1} "
+            f"(the scenes before the held-out ones are the training scenes), got {held_out}"
+        )
+    return records[:-held_out], records[-held_out:]
 
 
 def to_dataset(path: str | Path) -> Dataset:

@@ -15,7 +15,7 @@ from scipy.stats import binomtest
 
 from modgap.files import read_checked
 from modgap.models import ChatBackend, ChatRequest, GenerationParams, ImagePart, Message
-from modgap.world.dataset import load_world
+from modgap.world.dataset import load_world, split_held_out
 from modgap.world.questions import Question
 
 __all__ = ["KindScore", "ask", "reads_as", "evaluate_model"]
@@ -78,7 +78,7 @@ def evaluate_model(
 ) -> list[KindScore]:
     """Accuracy per question kind on the last ``held_out`` scenes (those the world VLM never saw)."""
     world = Path(world)
-    records = load_world(world)[-held_out:]
+    _, records = split_held_out(load_world(world), held_out, world)
     pairs = [(r.image, q) for r in records for q in r.questions]
     if not pairs:
         raise ValueError(f"{world} has no questions to ask")

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from modgap.world.dataset import WorldRecord, load_world
+from modgap.world.dataset import WorldRecord, load_world, split_held_out
 from modgap.world.language import NUMBERS, RELATIONS, TEMPLATES, Claim, check_claim, make_claim
 from modgap.world.perturb import word_labels
 from modgap.world.scene import COLOURS, SHAPES, SIGN, SIZES, Scene
@@ -222,9 +222,9 @@ def caption_hallucinations(
 ) -> CaptionReport:
     """Caption the first ``n`` of the last ``held_out`` scenes with :func:`world_captions` and check
     what the model says."""
-    if held_out < 1 or n < 1:
-        raise ValueError(f"held_out and n must be >= 1, got held_out={held_out}, n={n}")
+    if n < 1:
+        raise ValueError(f"n must be >= 1, got {n}")
     _checkpoint(model)  # before reading the world: the clearer error first
-    records = load_world(world)[-held_out:][:n]
+    records = split_held_out(load_world(world), held_out, world)[1][:n]
     captions = world_captions(model, world, records, device, max_new_tokens, batch_size, on_batch)
     return caption_errors([r.scene for r in records], captions)

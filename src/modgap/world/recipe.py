@@ -22,7 +22,7 @@ from pathlib import Path
 from accelerate import PartialState
 from PIL import Image
 
-from modgap.world.dataset import WorldRecord, load_world
+from modgap.world.dataset import WorldRecord, load_world, split_held_out
 from modgap.world.language import describe, phrase
 from modgap.world.patches import pretrain_vision
 from modgap.world.questions import AXES, scene_questions
@@ -238,10 +238,7 @@ def train_world_vlm(
         vision_minutes = VISION_SHARE * args.minutes
     if not 0 <= vision_minutes < args.minutes:
         raise ValueError(f"vision_minutes must be in [0, minutes={args.minutes}), got {vision_minutes}")
-    records = load_world(world)
-    if len(records) <= held_out:
-        raise ValueError(f"{world} has {len(records)} scenes; need more than held_out={held_out}")
-    train_records, test_records = records[:-held_out], records[-held_out:]
+    train_records, test_records = split_held_out(load_world(world), held_out, world)
     train = dialogue_examples(world, train_records, draws, args.seed, per_kind, halves)
     train += grounding_examples(world, train_records, grounding, args.seed)
     if captions:
