@@ -87,3 +87,26 @@ def test_load_causal_lm_smollm2_generates_text():
 def test_load_causal_lm_honours_dtype():
     model, _ = load_causal_lm(smollm2_path(), dtype=torch.bfloat16)
     assert model.dtype == torch.bfloat16
+
+
+def test_damaged_or_missing_weights_are_named_before_transformers_reads_them(tmp_path):
+    from transformers import LlamaConfig
+
+    LlamaConfig(
+        hidden_size=32, intermediate_size=64, num_hidden_layers=3, num_attention_heads=2
+    ).save_pretrained(tmp_path)
+    assert loading.decoder_layer_count(tmp_path) == 3  # read from config.json alone
+    with pytest.raises(FileNotFoundError, match="no weights in .*model.safetensors"):
+        loading.load_pretrained(tmp_path, "cpu")
+    (tmp_path / "model.safetensors").write_bytes(b"\x10\x00\x00\x00\x00\x00\x00\x00{")
+    with pytest.raises(ValueError, match=r"model\.safetensors: not a readable safetensors file"):
+        loading.load_pretrained(tmp_path, "cpu")
+
+
+def test_an_unknown_device_or_cuda_without_a_gpu_is_a_value_error(monkeypatch):
+    with pytest.raises(ValueError, match="unknown device 'tpu'; use auto, cpu or cuda"):
+        loading.resolve_device("tpu")
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    with pytest.raises(ValueError, match="torch sees no CUDA GPU"):
+        loading.resolve_device("cuda")
+    assert loading.resolve_device("auto") == torch.device("cpu")

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from modgap.cli_checks import DEVICES, one_of
 from modgap.console import console, fail
 from modgap.models.backend import make_backend
 from modgap.models.serve import ServeLimits, is_loopback, serve
@@ -22,8 +23,8 @@ def serve_command(
         str, typer.Option(help="Interface; 0.0.0.0 accepts other machines (then set --api-key-env).")
     ] = "127.0.0.1",
     name: Annotated[str | None, typer.Option(help="Model id to serve under (default: folder name).")] = None,
-    device: Annotated[str, typer.Option(help="auto | cpu | cuda.")] = "auto",
-    batch_size: Annotated[int, typer.Option(help="Requests answered in one generate call.")] = 8,
+    device: Annotated[str, typer.Option(help="auto | cpu | cuda.", callback=one_of(*DEVICES))] = "auto",
+    batch_size: Annotated[int, typer.Option(help="Requests answered in one generate call.", min=1)] = 8,
     max_body_mb: Annotated[
         float, typer.Option(help="Largest request body; larger ones get 413 before they are read.")
     ] = _DEFAULT.max_body_mb,

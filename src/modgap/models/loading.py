@@ -27,10 +27,13 @@ from transformers import (
     PreTrainedTokenizerBase,
 )
 
+from modgap.tensor_files import check_safetensors
+
 __all__ = [
     "SMOLLM2_NAME",
     "Loaded",
     "cache_dir",
+    "decoder_layer_count",
     "load_causal_lm",
     "load_pretrained",
     "resolve_device",
@@ -117,11 +120,34 @@ def _model_folder(path: str | Path) -> Path:
     return folder
 
 
+def _check_weights(folder: Path) -> None:
+    """A missing or damaged weights file is named here, before transformers reads it."""
+    files = sorted(folder.glob("*.safetensors"))
+    if not files and not any(folder.glob("*.bin")):
+        raise FileNotFoundError(f"no weights in {folder} (expected model.safetensors next to config.json)")
+    for file in files:
+        check_safetensors(file)
+
+
+def decoder_layer_count(path: str | Path) -> int | None:
+    """How many text-decoder layers the model at ``path`` (or ``"smollm2"``) has, read from its config
+    alone; None when the config does not say."""
+    config = AutoConfig.from_pretrained(_model_folder(path))
+    return getattr(config.get_text_config(), "num_hidden_layers", None)
+
+
 def resolve_device(device: str | torch.device = "auto") -> torch.device:
-    """``auto`` is the first GPU when there is one, else the CPU."""
+    """``auto`` is the first GPU when there is one, else the CPU; ValueError for an unknown device or for
+    CUDA on a machine without it."""
     if str(device) == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(device)
+    try:
+        resolved = torch.device(device)
+    except RuntimeError:
+        raise ValueError(f"unknown device {str(device)!r}; use auto, cpu or cuda") from None
+    if resolved.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"device {str(device)!r}, but torch sees no CUDA GPU here; use cpu or auto")
+    return resolved
 
 
 def load_causal_lm(
@@ -132,6 +158,7 @@ def load_causal_lm(
     ``dtype=None`` keeps the dtype transformers picks for the checkpoint.
     """
     folder = _model_folder(path)
+    _check_weights(folder)
     tokenizer = AutoTokenizer.from_pretrained(folder)
     kwargs = {} if dtype is None else {"dtype": dtype}
     model = AutoModelForCausalLM.from_pretrained(folder, **kwargs)
@@ -163,6 +190,7 @@ def load_pretrained(
     if getattr(AutoConfig.from_pretrained(folder), "vision_config", None) is None:
         model, tokenizer = load_causal_lm(folder, device, dtype)
         return Loaded(model, tokenizer, None)
+    _check_weights(folder)
     processor = AutoProcessor.from_pretrained(folder)
     kwargs = {} if dtype is None else {"dtype": dtype}
     model = AutoModelForImageTextToText.from_pretrained(folder, **kwargs)

@@ -14,6 +14,7 @@ from typing import Any
 
 import torch
 from PIL import Image
+from transformers import PreTrainedTokenizerBase
 
 __all__ = ["MCQuestion", "chat_prompt", "rank_options"]
 
@@ -35,9 +36,19 @@ class MCQuestion:
 
 def chat_prompt(processor: Any, question: str, image: bool = True) -> str:
     """The user turn asking ``question`` (about one image, with ``image``), up to the assistant's reply:
-    what a chat model is given before it answers or an option is scored."""
-    content = [{"type": "image"}] * image + [{"type": "text", "text": question}]
-    return processor.apply_chat_template([{"role": "user", "content": content}], add_generation_prompt=True)
+    what a chat model is given before it answers or an option is scored.
+
+    A processor (a VLM) gets the content as parts; a tokenizer (a text-only model) gets it as the plain
+    string text chat templates expect (SmolLM2's concatenates it, and fails on a list of parts).
+    """
+    if isinstance(processor, PreTrainedTokenizerBase):
+        if image:
+            raise ValueError(f"{processor.name_or_path} is a text-only model: it cannot be shown an image")
+        content: str | list[dict[str, str]] = question
+    else:
+        content = [{"type": "image"}] * image + [{"type": "text", "text": question}]
+    messages = [{"role": "user", "content": content}]
+    return processor.apply_chat_template(messages, add_generation_prompt=True, tokenize=False)
 
 
 def _encode(
