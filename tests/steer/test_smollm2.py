@@ -36,3 +36,35 @@ def test_adding_it_late_shifts_next_token_mass_toward_spatial_words(smollm2, spa
     early = word_mass(model, tok, PROMPTS, words, [vector.spec(3, 1.0, "text")])
     assert steered > 1.04 * base  # measured: +7.5% relative at layer 24, α = 0.5
     assert early < base  # early and strong, it reads as "a spatial word was just said"
+
+
+def test_cli_apply_and_sweep_run_on_the_default_text_only_model(spatial, tmp_path):
+    """SmolLM2's chat template concatenates the content: it must get a string, not a list of parts."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from modgap.cli import app
+
+    vector, _ = spatial
+    vector.save(tmp_path / "spatial")
+    runner = CliRunner()
+    args = ["steer", "apply", "--vector", str(tmp_path / "spatial"), "--layer", "24", "--alpha", "0.5"]
+    result = runner.invoke(
+        app, [*args, "--prompt", "Where is the cat?", "--max-tokens", "4", "--device", "cpu"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "unsteered" in result.output and "steered L24" in result.output
+
+    questions = [
+        {"question": f"Is {a} bigger than {b}?", "choices": ["yes", "no"], "answer": "yes" if a > b else "no"}
+        for a, b in ((9, 2), (3, 7), (8, 1), (2, 6))
+    ]
+    data = tmp_path / "questions.jsonl"
+    data.write_text("".join(json.dumps(q) + "\n" for q in questions))
+    args = ["steer", "sweep", "--vector", str(tmp_path / "spatial"), "--data", str(data), "--device", "cpu"]
+    result = runner.invoke(
+        app, [*args, "--layers", "24", "--alphas", "1", "--positions", "text", "--out", str(tmp_path / "s")]
+    )
+    assert result.exit_code == 0, result.output
+    assert json.loads((tmp_path / "s" / "result.json").read_text())["n_test"] == 2

@@ -3,12 +3,24 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
+from modgap.cli_checks import (
+    DEVICES,
+    comma_list,
+    each_of,
+    finite,
+    fraction,
+    image_file,
+    one_of,
+    out_dir,
+    out_file,
+)
 from modgap.console import console, fail, progress
 
 app = typer.Typer(
@@ -16,7 +28,9 @@ app = typer.Typer(
 )
 
 ModelOpt = Annotated[str, typer.Option(help="hf:PATH to a local model folder, or smollm2.")]
-DeviceOpt = Annotated[str, typer.Option(help="auto | cpu | cuda.")]
+DeviceOpt = Annotated[str, typer.Option(help="auto | cpu | cuda.", callback=one_of(*DEVICES))]
+POSITIONS = ("image", "text", "both", "all")
+"""Where a vector is added (:data:`modgap.steer.apply.POSITIONS`, which imports torch)."""
 
 
 def parse_ints(value: str) -> list[int]:
@@ -38,12 +52,28 @@ def parse_floats(value: str) -> list[float]:
         raise ValueError(f"cannot read {value!r} as comma-separated numbers") from None
 
 
-def _load(model: str, device: str):
-    from modgap.models.loading import load_pretrained
+def _model_path(model: str) -> str | Path:
     from modgap.models.spec import local_spec
 
     spec = local_spec(model, "steering")
-    return load_pretrained(spec.path or spec.name, device)
+    return spec.path or spec.name
+
+
+def _layers(value: str, option: str, model: str | Path) -> list[int]:
+    """``--layers`` read by :func:`parse_ints`, each checked against the model's config (no weights load)."""
+    from modgap.models.loading import decoder_layer_count
+
+    layers = parse_ints(value)
+    if not layers:
+        raise ValueError(f"{option} {value!r} names no layer (write e.g. 5-20 or 3,5,7)")
+    count = decoder_layer_count(model)
+    outside = sorted({layer for layer in layers if count is not None and not 0 <= layer < count})
+    if outside:
+        raise ValueError(
+            f"{model} has {count} decoder layers (0-{count - 1}); {option} asks for "
+            + ", ".join(map(str, outside))
+        )
+    return layers
 
 
 @app.command("extract")
@@ -52,19 +82,27 @@ def steer_extract(
     concept: Annotated[
         str, typer.Option(help="spatial | counting | attribute | entity, or a JSONL file.")
     ] = "spatial",
-    method: Annotated[str, typer.Option(help="meanshift | probe | sae | diffmean.")] = "meanshift",
+    method: Annotated[
+        str,
+        typer.Option(
+            help="meanshift | probe | sae | diffmean.",
+            callback=one_of("meanshift", "probe", "sae", "diffmean"),
+        ),
+    ] = "meanshift",
     layers: Annotated[str | None, typer.Option(help="e.g. 5-20 (default: every layer).")] = None,
     out: Annotated[Path, typer.Option(help="Vector path (writes .safetensors and .json).")] = Path(
         "vectors/spatial"
     ),
-    test_fraction: Annotated[float, typer.Option(help="Sentences held out for the separation table.")] = 0.33,
+    test_fraction: Annotated[
+        float, typer.Option(help="Sentences held out for the separation table.", callback=fraction)
+    ] = 0.33,
     sae: Annotated[
         Path | None, typer.Option(help="SAE safetensors (SAELens/Gemma Scope keys), for sae.")
     ] = None,
     sae_layer: Annotated[int | None, typer.Option(help="Layer the SAE was trained on.")] = None,
     pairs: Annotated[Path | None, typer.Option(help="Contrastive pairs JSONL, for diffmean.")] = None,
     gguf: Annotated[
-        Path | None, typer.Option(help="Also write a llama.cpp control-vector GGUF here.")
+        Path | None, typer.Option(help="Also write a llama.cpp control-vector GGUF here.", callback=out_file)
     ] = None,
     world: Annotated[
         Path | None, typer.Option(help="Write the built-in concept in this world's words (world VLMs).")
@@ -73,13 +111,14 @@ def steer_extract(
     device: DeviceOpt = "auto",
 ) -> None:
     """Extract a steering vector from the text backbone and print how well each layer separates anchors."""
+    from modgap.models.loading import load_pretrained
     from modgap.steer import extract, layer_report, load_concepts, load_pairs, load_sae, split
 
     try:
-        loaded = _load(model, device)
+        path = _model_path(model)
+        if (method == "diffmean") != (pairs is not None):
+            raise ValueError("--method diffmean and --pairs FILE go together")
         if method == "diffmean":
-            if pairs is None:
-                raise ValueError("--method diffmean needs --pairs FILE")
             positives, negatives = load_pairs(pairs)
             train, held_out = positives, []
         else:
@@ -87,8 +126,13 @@ def steer_extract(
             train, held_out = split(load_concepts(concept, world), test_fraction, seed)
         if (sae is None) != (sae_layer is None):
             raise ValueError("--sae and --sae-layer go together")
+        if (method == "sae") != (sae is not None):
+            raise ValueError("--method sae and --sae FILE --sae-layer N go together")
+        if sae_layer is not None:
+            _layers(str(sae_layer), "--sae-layer", path)
         sae_pair = (sae_layer, load_sae(sae)) if sae is not None else None
-        chosen = parse_ints(layers) if layers else None
+        chosen = _layers(layers, "--layers", path) if layers else None
+        loaded = load_pretrained(path, device)
         vector = extract(
             loaded.model,
             loaded.tokenizer,
@@ -124,25 +168,29 @@ def steer_extract(
 def steer_apply(
     vector: Annotated[Path, typer.Option(help="A vector saved by `modgap steer extract`.")],
     layer: Annotated[int, typer.Option(help="Decoder layer whose output is steered.")],
-    alpha: Annotated[float, typer.Option(help="Strength: α·v is added.")],
+    alpha: Annotated[float, typer.Option(help="Strength: α·v is added.", callback=finite)],
     prompt: Annotated[str, typer.Option(help="The user message.")],
     model: ModelOpt = "smollm2",
-    image: Annotated[Path | None, typer.Option(help="An image for a VLM.")] = None,
-    positions: Annotated[str, typer.Option(help="image | text | both | all.")] = "both",
+    image: Annotated[Path | None, typer.Option(help="An image for a VLM.", callback=image_file)] = None,
+    positions: Annotated[
+        str, typer.Option(help="image | text | both | all.", callback=one_of(*POSITIONS))
+    ] = "both",
     decode: Annotated[bool, typer.Option(help="Also steer the generated tokens.")] = False,
-    max_tokens: int = 48,
+    max_tokens: Annotated[int, typer.Option(min=1)] = 48,
     device: DeviceOpt = "auto",
 ) -> None:
     """Generate with and without the vector, side by side."""
     from PIL import Image
 
+    from modgap.models.loading import load_pretrained
     from modgap.models.scoring import chat_prompt
     from modgap.steer import SteeringVector, steer
 
     try:
-        loaded = _load(model, device)
+        path = _model_path(model)
         v = SteeringVector.load(vector)
         spec = v.spec(layer, alpha, positions, decode)
+        loaded = load_pretrained(path, device)
         processor = loaded.processor or loaded.tokenizer
         text = chat_prompt(processor, prompt, image=bool(image))
         kwargs = {"images": [Image.open(image).convert("RGB")]} if image else {}
@@ -174,22 +222,30 @@ def steer_sweep(
     layers: Annotated[str, typer.Option(help="e.g. 0-2 or 5-20.")] = "0-2",
     alphas: Annotated[str, typer.Option(help="Comma-separated strengths.")] = "-4,-2,-1,1,2,4",
     positions: Annotated[
-        str, typer.Option(help="Comma-separated: image, text, both, all.")
+        str,
+        typer.Option(
+            help="Comma-separated: image, text, both, all.", callback=each_of(POSITIONS, "positions")
+        ),
     ] = "image,text,both",
     kinds: Annotated[
         str, typer.Option(help="Comma-separated question kinds (world: count, left/right …).")
     ] = "",
-    held_out: Annotated[int, typer.Option(help="World: last scenes used (never trained on).")] = 1000,
-    n: Annotated[int | None, typer.Option(help="At most this many questions.")] = None,
-    dev_fraction: Annotated[float, typer.Option(help="Share of questions used to choose (ℓ, α).")] = 0.5,
+    held_out: Annotated[
+        int, typer.Option(help="World: last scenes used (never trained on; fewer than the world has).", min=1)
+    ] = 1000,
+    n: Annotated[int | None, typer.Option(help="At most this many questions.", min=1)] = None,
+    dev_fraction: Annotated[
+        float, typer.Option(help="Share of questions used to choose (ℓ, α).", callback=fraction)
+    ] = 0.5,
     hint: Annotated[str | None, typer.Option(help="Prompting baseline (default: per concept).")] = None,
-    out: Annotated[Path, typer.Option(help="Run folder (resumes a sweep of the same config).")] = Path(
-        "runs/steer"
-    ),
+    out: Annotated[
+        Path, typer.Option(help="Run folder (resumes a sweep of the same config).", callback=out_dir)
+    ] = Path("runs/steer"),
     seed: int = 0,
     device: DeviceOpt = "auto",
 ) -> None:
     """Choose (layer, α, positions) on dev; report the gain on test with a 95% CI and a prompting baseline."""
+    from modgap.models.loading import load_pretrained
     from modgap.steer import SteeringVector
     from modgap.steer.data import load_questions
     from modgap.steer.report import heatmap, summary_markdown
@@ -210,11 +266,16 @@ def steer_sweep(
         "seed": seed,
     }
     try:
-        _claim(out, config)
+        path = _model_path(model)
         v = SteeringVector.load(vector)
         questions = load_questions(data, [k for k in kinds.split(",") if k], held_out, n)
-        loaded = _load(model, device)
-        grid = (parse_ints(layers), parse_floats(alphas), [p.strip() for p in positions.split(",")])
+        grid = (
+            _layers(layers, "--layers", path),
+            _alphas(alphas),
+            comma_list(positions, "--positions", "position"),
+        )
+        _claim(out, config)
+        loaded = load_pretrained(path, device)
         total = len(grid[0]) * len(grid[1]) * len(grid[2])
         with progress() as bar:
             job = bar.add_task("sweep", total=total, info="")
@@ -252,6 +313,16 @@ def steer_sweep(
     table.add_row("gain [95% CI]", f"{result.gain:+.1%} [{low:+.1%}, {high:+.1%}]")
     console.print(table)
     console.print(f"grid, heatmap and summary in {out}/")
+
+
+def _alphas(value: str) -> list[float]:
+    alphas = parse_floats(value)
+    if not alphas:
+        raise ValueError(f"--alphas names no strength (got {value!r})")
+    bad = [a for a in alphas if not math.isfinite(a)]
+    if bad:
+        raise ValueError(f"--alphas must be finite numbers, got {', '.join(map(str, bad))}")
+    return alphas
 
 
 def _claim(out: Path, config: dict) -> None:

@@ -11,7 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import torch
-from safetensors.torch import load_file, save_file
+from safetensors.torch import save_file
+
+from modgap.tensor_files import load_tensors
 
 __all__ = ["SAE", "load_sae", "train_sae"]
 
@@ -61,7 +63,7 @@ def load_sae(path: str | Path) -> SAE:
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"SAE file {path} not found")
-    tensors = load_file(str(path))
+    tensors = load_tensors(path)
     missing = [k for k in _KEYS if k not in tensors]
     if missing:
         raise ValueError(

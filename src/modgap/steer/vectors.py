@@ -13,13 +13,14 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from safetensors.torch import load_file, save_file
+from safetensors.torch import save_file
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 
 from modgap.steer.apply import SteerSpec
 from modgap.steer.capture import LayerStats
 from modgap.steer.sae import SAE
+from modgap.tensor_files import load_tensors
 
 __all__ = ["METHODS", "SteeringVector", "meanshift", "probe", "sae_vector", "diffmean", "separation"]
 
@@ -68,11 +69,21 @@ class SteeringVector:
         for f in (tensors_file, meta_file):
             if not f.is_file():
                 raise FileNotFoundError(f"steering vector file {f} not found (saved by SteeringVector.save?)")
-        meta = json.loads(meta_file.read_text())
-        directions = {int(k.split(".", 1)[1]): v for k, v in load_file(str(tensors_file)).items()}
+        try:
+            meta = json.loads(meta_file.read_text())
+            method, concept = str(meta["method"]), str(meta["concept"])
+        except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError) as e:
+            raise ValueError(f"{meta_file}: not a steering vector's metadata ({e!r})") from None
+        tensors = load_tensors(tensors_file)
+        try:
+            directions = {int(k.removeprefix("layer.")): v for k, v in tensors.items()}
+        except ValueError:
+            raise ValueError(
+                f"{tensors_file}: tensors must be named layer.N, got {sorted(tensors)}"
+            ) from None
         known = ("model", "method", "concept", "norm")
         extra = {k: v for k, v in meta.items() if k not in known}
-        return cls(directions, meta["method"], meta["concept"], meta.get("model", ""), extra)
+        return cls(directions, method, concept, meta.get("model", ""), extra)
 
     def to_gguf(self, path: str | Path, model_hint: str = "llama") -> None:
         """llama.cpp's control-vector GGUF (``--control-vector``): tensor ``direction.ℓ`` is added to the
