@@ -67,7 +67,10 @@ def test_world_examples_spans_are_the_bad_words_without_punctuation(world):
 
 def test_world_examples_slice(world):
     assert {ex.id.split("/")[0] for ex in world_examples(world, 1, 3)} == {"000001", "000002"}
-    assert world_examples(world, 3) == []
+    with pytest.raises(ValueError, match="has 3 scenes; --start 3 is past its last scene"):
+        world_examples(world, 3)  # no examples is not a dataset
+    with pytest.raises(ValueError, match="--start 2 must be below --stop 1"):
+        world_examples(world, 2, 1)
 
 
 def test_write_examples_writes_one_sorted_json_object_per_line(tmp_path):

@@ -10,12 +10,13 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from modgap.cli_checks import DEVICES, non_negative, one_of, out_dir, out_file, positive, probability
 from modgap.console import console, fail, progress
 
 app = typer.Typer(help="TLDR token-level hallucination reward model.", no_args_is_help=True)
 
 RewardOpt = Annotated[Path, typer.Option(help="A folder written by `modgap tldr train`.")]
-DeviceOpt = Annotated[str, typer.Option(help="auto | cpu | cuda.")]
+DeviceOpt = Annotated[str, typer.Option(help="auto | cpu | cuda.", callback=one_of(*DEVICES))]
 ERRORS = (ValueError, FileNotFoundError, TypeError)
 
 
@@ -45,12 +46,12 @@ def _own_captions(world: Path, start: int, stop: int | None, captioner: str, dev
 
 @app.command("data")
 def tldr_data(
-    out: Annotated[Path, typer.Option(help="Examples JSONL to write.")],
+    out: Annotated[Path, typer.Option(help="Examples JSONL to write.", callback=out_file)],
     world: Annotated[
         Path | None, typer.Option(help="A world folder: gold + scene-labelled perturbations.")
     ] = None,
-    start: Annotated[int, typer.Option(help="World: first scene.")] = 0,
-    stop: Annotated[int | None, typer.Option(help="World: scene to stop before.")] = None,
+    start: Annotated[int, typer.Option(help="World: first scene.", min=0)] = 0,
+    stop: Annotated[int | None, typer.Option(help="World: scene to stop before.", min=1)] = None,
     pairs: Annotated[
         Path | None, typer.Option(help='JSONL of {"image", "caption"}: perturbed by rules.')
     ] = None,
@@ -64,7 +65,7 @@ def tldr_data(
             help="World: also caption the scenes with this world VLM (hf:PATH), labelled by the scene."
         ),
     ] = None,
-    device: Annotated[str, typer.Option(help="Device for --captioner.")] = "auto",
+    device: Annotated[str, typer.Option(help="Device for --captioner.", callback=one_of(*DEVICES))] = "auto",
     seed: int = 0,
 ) -> None:
     """Gold captions and their minimal perturbations with character-span labels."""
@@ -108,19 +109,24 @@ def tldr_data(
 def tldr_train(
     backbone: Annotated[str, typer.Option(help="hf:PATH of the VLM (or causal LM), or smollm2.")],
     data: Annotated[Path, typer.Option(help="Examples JSONL from `modgap tldr data`.")],
-    out: Annotated[Path, typer.Option(help="Folder for the adapter, head and config.")],
+    out: Annotated[Path, typer.Option(help="Folder for the adapter, head and config.", callback=out_dir)],
     eval_data: Annotated[
         Path | None, typer.Option("--eval", help="Held-out examples for eval each epoch.")
     ] = None,
-    epochs: float = 1.0,
-    minutes: Annotated[float | None, typer.Option(help="Stop after this many minutes.")] = None,
-    batch_size: int = 8,
-    lr: float = 2e-4,
-    lora_rank: int = 8,
-    lora_alpha: float = 16.0,
+    epochs: Annotated[float, typer.Option(callback=positive)] = 1.0,
+    minutes: Annotated[
+        float | None, typer.Option(help="Stop after this many minutes.", callback=positive)
+    ] = None,
+    batch_size: Annotated[int, typer.Option(min=1)] = 8,
+    lr: Annotated[float, typer.Option(callback=positive)] = 2e-4,
+    lora_rank: Annotated[int, typer.Option(min=1)] = 8,
+    lora_alpha: Annotated[float, typer.Option(callback=positive)] = 16.0,
     naive: Annotated[bool, typer.Option(help="The response-level baseline (one label per caption).")] = False,
     seed: int = 0,
-    device: Annotated[str, typer.Option(help="cpu | cuda (several GPUs: accelerate launch).")] = "cpu",
+    device: Annotated[
+        str,
+        typer.Option(help="cpu | cuda (several GPUs: accelerate launch).", callback=one_of("cpu", "cuda")),
+    ] = "cpu",
 ) -> None:
     """Train a TLDR reward model with LoRA (vision frozen) on per-token BCE."""
     from modgap.models.spec import local_spec
@@ -163,8 +169,13 @@ def _load(reward: Path, device: str):
 def tldr_score(
     reward: RewardOpt,
     data: Annotated[Path, typer.Option(help="Examples JSONL (gold spans make the metrics).")],
-    out: Annotated[Path, typer.Option(help="Folder for metrics.json, scored.jsonl and highlights.html.")],
-    threshold: float = 0.5,
+    out: Annotated[
+        Path,
+        typer.Option(help="Folder for metrics.json, scored.jsonl and highlights.html.", callback=out_dir),
+    ],
+    threshold: Annotated[
+        float, typer.Option(help="P(good) below it flags a token.", callback=probability)
+    ] = 0.5,
     device: DeviceOpt = "auto",
 ) -> None:
     """Token, sentence and response accuracy and mAP, per perturbation type, with an HTML view."""
@@ -174,7 +185,8 @@ def tldr_score(
     from modgap.tldr.score import score
 
     try:
-        scored = score(_load(reward, device), None, read_examples(data))
+        examples = read_examples(data)
+        scored = score(_load(reward, device), None, examples)
         metrics = evaluate(scored, threshold)
     except ERRORS as e:
         raise fail(e) from None
@@ -194,17 +206,21 @@ def _write_scored(out: Path, scored: list) -> None:
 def _images(source: Path, held_out: int, n: int) -> list[str]:
     """Image paths: a world folder's held-out scenes, a JSONL of pairs, or a folder of images."""
     if (source / "world.jsonl").is_file():
-        from modgap.world import load_world
+        from modgap.world.dataset import load_world, split_held_out
 
-        return [str((source / r.image).resolve()) for r in load_world(source)[-held_out:][:n]]
+        _, held = split_held_out(load_world(source), held_out, source)
+        return [str((source / r.image).resolve()) for r in held[:n]]
     if source.is_file():
         from modgap.tldr.data import read_pairs
 
         return [e.image for e in read_pairs(source)][:n]
     if source.is_dir():
-        return sorted(
+        found = sorted(
             str(p.resolve()) for p in source.iterdir() if p.suffix.lower() in (".png", ".jpg", ".jpeg")
-        )[:n]
+        )
+        if not found:
+            raise ValueError(f"{source} has no .png or .jpg images")
+        return found[:n]
     raise ValueError(f"{source} is not a world folder, a JSONL of images or a folder of images")
 
 
@@ -215,11 +231,13 @@ def tldr_rate(
     images: Annotated[
         Path, typer.Option(help="A world folder, a JSONL of {image, caption} or an image folder.")
     ],
-    out: Annotated[Path, typer.Option(help="Folder for captions, scores and highlights.")],
+    out: Annotated[Path, typer.Option(help="Folder for captions, scores and highlights.", callback=out_dir)],
     prompt: Annotated[str, typer.Option(help="The captioning prompt.")] = "describe the image .",
-    n: int = 200,
-    held_out: Annotated[int, typer.Option(help="World: the last scenes (never trained on).")] = 1000,
-    max_tokens: int = 180,
+    n: Annotated[int, typer.Option(help="At most this many images.", min=1)] = 200,
+    held_out: Annotated[
+        int, typer.Option(help="World: the last scenes (never trained on; fewer than the world has).", min=1)
+    ] = 1000,
+    max_tokens: Annotated[int, typer.Option(min=1)] = 180,
     device: DeviceOpt = "auto",
 ) -> None:
     """Hallucination rates of a captioner at token, sentence and response level."""
@@ -227,10 +245,12 @@ def tldr_rate(
     from modgap.tldr.example import TLDRExample
     from modgap.tldr.html import render_html
     from modgap.tldr.metrics import hallucination_rates
+    from modgap.tldr.model import read_reward_config
     from modgap.tldr.score import score
 
     try:
         paths = _images(images, held_out, n)
+        read_reward_config(reward)  # before the captioner works for nothing
         backend = make_backend(captioner, device=device)
         params = GenerationParams(max_tokens=max_tokens)
 
@@ -270,7 +290,7 @@ def tldr_correct(
     reward: RewardOpt,
     captioner: Annotated[str, typer.Option(help="Model spec asked to correct its captions.")],
     data: Annotated[Path, typer.Option(help='JSONL of {"image", "caption"} to correct (e.g. scored.jsonl).')],
-    out: Annotated[Path, typer.Option(help="Folder for corrected.jsonl.")],
+    out: Annotated[Path, typer.Option(help="Folder for corrected.jsonl.", callback=out_dir)],
     device: DeviceOpt = "auto",
 ) -> None:
     """Guided (flagged words) vs naive ("there are errors") self-correction, judged by the reward model."""
@@ -281,8 +301,8 @@ def tldr_correct(
     from modgap.tldr.score import flagged_words, score
 
     try:
-        model = _load(reward, device)
         originals = read_pairs(data)
+        model = _load(reward, device)
         scored = score(model, None, originals)
         images, captions = [e.image for e in originals], [e.caption for e in originals]
         before = [s.flagged() for s in scored]
@@ -313,8 +333,15 @@ def tldr_correct(
 @app.command("merge")
 def tldr_merge(
     reward: RewardOpt,
-    tau: Annotated[float, typer.Option(help="τ = α_infer / α_train: the share of the LoRA update merged.")],
-    out: Annotated[Path, typer.Option(help="Folder for the merged backbone (loads with hf:OUT).")],
+    tau: Annotated[
+        float,
+        typer.Option(
+            help="τ = α_infer / α_train: the share of the LoRA update merged.", callback=non_negative
+        ),
+    ],
+    out: Annotated[
+        Path, typer.Option(help="Folder for the merged backbone (loads with hf:OUT).", callback=out_dir)
+    ],
 ) -> None:
     """Merge the reward model's LoRA into its backbone at τ and restore the LM head."""
     from modgap.tldr.merge import merge

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from modgap.images import check_image
 from modgap.jsonl import read_records
 from modgap.tldr.example import GOLD, TLDRExample
 
@@ -62,8 +63,13 @@ def world_examples(world_dir: str | Path, start: int = 0, stop: int | None = Non
     from modgap.world import load_world
 
     root = _root(world_dir)
+    records = load_world(world_dir)
+    if stop is not None and start >= stop:
+        raise ValueError(f"--start {start} must be below --stop {stop}")
+    if not 0 <= start < len(records):
+        raise ValueError(f"{world_dir} has {len(records)} scenes; --start {start} is past its last scene")
     out = []
-    for record in load_world(world_dir)[start:stop]:
+    for record in records[start:stop]:
         image = str(root / record.image)
         meta = {"world": str(root), "record": record.id}
         out.append(TLDRExample(image, record.caption, (), GOLD, f"{record.id}/{GOLD}", meta))
@@ -141,8 +147,7 @@ def read_pairs(path: str | Path) -> list[TLDRExample]:
         nonlocal count
         count += 1
         image = Path(_absolute(str(d["image"]), root))
-        if not image.is_file():
-            raise ValueError(f"image {image} does not exist")
+        check_image(image)
         caption = d["caption"]
         if not isinstance(caption, str) or not caption.strip():
             raise ValueError(f"caption must be a non-empty string, got {caption!r}")

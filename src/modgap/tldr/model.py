@@ -27,12 +27,13 @@ import torch.nn.functional as F
 from peft import LoraConfig, PeftModel, get_peft_model
 from peft.tuners.lora import LoraLayer
 from PIL import Image
-from safetensors.torch import load_file, save_file
+from safetensors.torch import save_file
 from torch import nn
 from transformers.utils import ModelOutput
 
 from modgap.models.layers import decoder_layers
 from modgap.models.loading import SMOLLM2_NAME, load_pretrained
+from modgap.tensor_files import load_tensors
 from modgap.tldr.example import TLDRExample, token_labels
 from modgap.world.recipe import DESCRIBE
 
@@ -110,7 +111,16 @@ def read_reward_config(folder: str | Path) -> dict[str, Any]:
         raise FileNotFoundError(
             f"no {REWARD_CONFIG} in {folder}: not a folder written by TokenRewardModel.save"
         )
-    return json.loads(path.read_text())
+    try:
+        config = json.loads(path.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise ValueError(f"{path}: not valid JSON ({e})") from None
+    missing = (
+        [k for k in ("backbone", "naive", "prompt") if k not in config] if isinstance(config, dict) else []
+    )
+    if not isinstance(config, dict) or missing:
+        raise ValueError(f"{path}: not a reward model config (missing {', '.join(missing) or 'everything'})")
+    return config
 
 
 class TokenRewardModel(nn.Module):
@@ -219,10 +229,11 @@ class TokenRewardModel(nn.Module):
     def load(cls, folder: str | Path, device: str | torch.device = "cpu") -> TokenRewardModel:
         """A model saved by :meth:`save`, on the backbone path it records, in eval mode."""
         config = read_reward_config(folder)
+        head = load_tensors(Path(folder) / HEAD)  # a damaged head fails before the backbone loads
         model = cls(
             config["backbone"], config["naive"], prompt=config["prompt"], device=device, adapter=folder
         )
-        model.head.load_state_dict(load_file(Path(folder) / HEAD, device=str(model.device)))
+        model.head.load_state_dict({k: v.to(model.device) for k, v in head.items()})
         return model.eval()
 
 
