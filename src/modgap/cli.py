@@ -12,6 +12,7 @@ import typer
 from rich.table import Table
 
 from modgap import __version__
+from modgap.cli_checks import comma_list, out_dir
 from modgap.console import console, fail, progress
 from modgap.fone.cli import app as fone_app
 from modgap.fone.cli import metrics_table, run_training
@@ -66,14 +67,19 @@ def demo(
     only: Annotated[
         str, typer.Option(help=f"Comma-separated parts to run: {', '.join(DEMO_PARTS)}.")
     ] = ",".join(DEMO_PARTS),
-    out: Annotated[Path, typer.Option(help="Folder for the demo's run folders.")] = Path("runs/demo"),
+    out: Annotated[Path, typer.Option(help="Folder for the demo's run folders.", callback=out_dir)] = Path(
+        "runs/demo"
+    ),
 ) -> None:
     """The main job on embedded defaults: each part trains/evaluates something small and prints a table;
     a summary of every part's headline number and artefacts closes it."""
-    parts = [p.strip() for p in only.split(",") if p.strip()]
-    unknown = set(parts) - set(DEMO_PARTS)
-    if unknown:
-        raise fail(ValueError(f"unknown demo part(s) {sorted(unknown)}; choose from {', '.join(DEMO_PARTS)}"))
+    try:
+        parts = comma_list(only, "--only", "part")
+        unknown = set(parts) - set(DEMO_PARTS)
+        if unknown:
+            raise ValueError(f"unknown demo part(s) {sorted(unknown)}; choose from {', '.join(DEMO_PARTS)}")
+    except ValueError as e:
+        raise fail(e) from None
     results: dict[str, tuple[PartResult, float]] = {}
 
     def timed(name: str, part: Callable[[], PartResult]) -> None:
