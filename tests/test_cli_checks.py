@@ -49,7 +49,7 @@ def test_output_and_image_paths(tmp_path):
     assert checks.out_file(file) == file
     with pytest.raises(typer.BadParameter, match="is a folder, not a file"):
         checks.out_file(tmp_path)
-    with pytest.raises(typer.BadParameter, match=r"f\.txt is not an image"):
+    with pytest.raises(typer.BadParameter, match=r"f\.txt \(image\) is not an image"):
         checks.image_file(file)
-    with pytest.raises(typer.BadParameter, match="does not exist"):
+    with pytest.raises(typer.BadParameter, match=r"none\.png \(image\) not found"):
         checks.image_file(tmp_path / "none.png")

@@ -115,12 +115,12 @@ def out_file(path: Path | None) -> Path | None:
 
 
 def image_file(path: Path | None) -> Path | None:
-    """An existing file that decodes as an image (its header is read, nothing more)."""
+    """An existing file that decodes as an image."""
     if path is not None:
-        from modgap.images import check_image
+        from modgap.files import read_kind
 
         try:
-            check_image(path)
-        except ValueError as e:
+            read_kind(path, "image", "image")
+        except (ValueError, FileNotFoundError) as e:
             raise typer.BadParameter(str(e)) from None
     return path

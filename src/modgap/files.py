@@ -10,7 +10,7 @@ from __future__ import annotations
 import io
 from pathlib import Path, PureWindowsPath
 
-__all__ = ["KINDS", "inside", "read_checked"]
+__all__ = ["KINDS", "inside", "read_checked", "read_kind"]
 
 KINDS = ("image", "audio", "video")
 
@@ -34,7 +34,11 @@ def read_checked(root: Path, relative: str, kind: str, field: str) -> bytes:
     An image must decode (PIL ``verify``), audio be RIFF/WAVE and video have an MP4 ``ftyp`` box;
     otherwise a ValueError names the file and ``field``, as does FileNotFoundError for a missing one.
     """
-    path = inside(root, relative, field)
+    return read_kind(inside(root, relative, field), kind, field)
+
+
+def read_kind(path: Path, kind: str, field: str) -> bytes:
+    """The bytes of ``path``, checked as in :func:`read_checked` (for a path the user gave, not a record)."""
     if not path.is_file():
         raise FileNotFoundError(f"{path} ({field}) not found")
     data = path.read_bytes()

@@ -16,8 +16,8 @@ def read_records(path: str | Path, filename: str, parse: Callable[[dict[str, Any
     """``parse`` of every line of ``path/filename`` (or of the file ``path``); blank lines are skipped.
 
     A missing file is a FileNotFoundError; a file that is not UTF-8, a line that is not a JSON object or
-    that ``parse`` refuses, and a file without records are each a ValueError naming the file (and line)
-    and ``what`` wrote it.
+    that ``parse`` refuses (a file it names missing included), and a file without records are each a
+    ValueError naming the file (and line) and ``what`` wrote it.
     """
     path = Path(path)
     file = path / filename if path.is_dir() else path
@@ -36,7 +36,14 @@ def read_records(path: str | Path, filename: str, parse: Callable[[dict[str, Any
             if not isinstance(d, dict):
                 raise TypeError(f"a JSON object per line, got {type(d).__name__}")
             records.append(parse(d))
-        except (json.JSONDecodeError, KeyError, TypeError, ValueError, AttributeError) as e:
+        except (
+            json.JSONDecodeError,
+            KeyError,
+            TypeError,
+            ValueError,
+            AttributeError,
+            FileNotFoundError,
+        ) as e:
             raise ValueError(f"{file}:{lineno}: not a record of {what} ({e})") from None
     if not records:
         raise ValueError(f"{file} holds no records: is it {what}?")

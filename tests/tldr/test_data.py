@@ -126,7 +126,7 @@ def test_read_pairs_missing_image_names_file_line_and_path(tmp_path):
     (tmp_path / "ok.png").write_bytes((DATA / "red.png").read_bytes())
     lines = [{"image": "ok.png", "caption": "A red square."}, {"image": "pics/nope.png", "caption": "A cat."}]
     file.write_text("\n".join(json.dumps(d) for d in lines) + "\n")
-    with pytest.raises(ValueError, match=r"mine\.jsonl:2: .*pics/nope\.png does not exist"):
+    with pytest.raises(ValueError, match=r"mine\.jsonl:2: .*pics/nope\.png \(image\) not found"):
         read_pairs(file)
     file.write_text(json.dumps({"image": "ok.png", "caption": "  "}) + "\n")
     with pytest.raises(ValueError, match=r"mine\.jsonl:1: .*non-empty"):

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from modgap.images import check_image
+from modgap.files import read_kind
 from modgap.jsonl import read_records
 from modgap.tldr.example import GOLD, TLDRExample
 
@@ -147,7 +147,7 @@ def read_pairs(path: str | Path) -> list[TLDRExample]:
         nonlocal count
         count += 1
         image = Path(_absolute(str(d["image"]), root))
-        check_image(image)
+        read_kind(image, "image", "image")
         caption = d["caption"]
         if not isinstance(caption, str) or not caption.strip():
             raise ValueError(f"caption must be a non-empty string, got {caption!r}")
