@@ -99,7 +99,7 @@ def steer_extract(
     sae: Annotated[
         Path | None, typer.Option(help="SAE safetensors (SAELens/Gemma Scope keys), for sae.")
     ] = None,
-    sae_layer: Annotated[int | None, typer.Option(help="Layer the SAE was trained on.")] = None,
+    sae_layer: Annotated[int | None, typer.Option(help="Layer the SAE was trained on.", min=0)] = None,
     pairs: Annotated[Path | None, typer.Option(help="Contrastive pairs JSONL, for diffmean.")] = None,
     gguf: Annotated[
         Path | None, typer.Option(help="Also write a llama.cpp control-vector GGUF here.", callback=out_file)
