@@ -67,7 +67,7 @@ def test_fone_sweep_writes_csv_and_plots(tmp_path):
     result = runner.invoke(app, args.split())
     assert result.exit_code == 0, result.output
     rows = (tmp_path / "results.csv").read_text().splitlines()
-    assert len(rows) == 3 and rows[0].startswith("method,size,parameters")
+    assert len(rows) == 3 and rows[0].startswith("task,method,size,parameters")
     assert (tmp_path / "accuracy_vs_data.png").stat().st_size > 0
 
 
