@@ -15,3 +15,24 @@ def test_a_second_holder_is_refused_naming_the_first_pid_and_may_take_it_afterwa
             pass
     with hold(out, "world folder"):  # released: taken again
         pass
+
+
+def test_every_folder_writer_refuses_a_folder_another_process_holds(tmp_path):
+    from modgap.fone.train import TrainArgs, train
+    from modgap.isobench.suite import write_suite
+    from modgap.steer.sweep import sweep
+    from modgap.world.dataset import generate_world
+    from modgap.world.recipe import train_world_vlm
+
+    with hold(tmp_path):
+        with pytest.raises(FolderInUse, match="world folder .* is in use by PID"):
+            generate_world(2, 0, tmp_path)
+        with pytest.raises(FolderInUse, match="suite folder .* is in use by PID"):
+            write_suite([], tmp_path, {})
+        with pytest.raises(FolderInUse, match="run folder .* is in use by PID"):
+            train(TrainArgs(), tmp_path)
+        with pytest.raises(FolderInUse, match="run folder .* is in use by PID"):
+            train_world_vlm(tmp_path, tmp_path)
+        with pytest.raises(FolderInUse, match="sweep folder .* is in use by PID"):
+            sweep(None, None, None, [], [0], [1.0], ["text"], out=tmp_path)
+    assert generate_world(2, 0, tmp_path) == 2  # released with the block

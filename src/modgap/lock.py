@@ -7,14 +7,16 @@ its PID into the file, so a second writer is told who holds the folder and exits
 
 from __future__ import annotations
 
+import functools
+import inspect
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from filelock import lock_descriptor
 
-__all__ = ["LOCK", "FolderInUse", "hold"]
+__all__ = ["LOCK", "FolderInUse", "hold", "holding"]
 
 LOCK = ".lock"
 
@@ -36,6 +38,26 @@ def hold(folder: Path, what: str = "run folder") -> Iterator[None]:
         yield
     finally:
         os.close(fd)  # releases the lock
+
+
+def holding(parameter: str, what: str = "run folder") -> Callable[[Callable], Callable]:
+    """Decorate a writer so that the folder given as its argument ``parameter`` is held for the call
+    (a ``None`` folder, i.e. nothing written, takes no lock)."""
+
+    def decorate(writer: Callable) -> Callable:
+        signature = inspect.signature(writer)
+
+        @functools.wraps(writer)
+        def locked(*args, **kwargs):
+            folder = signature.bind(*args, **kwargs).arguments.get(parameter)
+            if folder is None:
+                return writer(*args, **kwargs)
+            with hold(Path(folder), what):
+                return writer(*args, **kwargs)
+
+        return locked
+
+    return decorate
 
 
 def _holder(fd: int) -> str:

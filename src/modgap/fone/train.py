@@ -20,6 +20,7 @@ from safetensors.torch import save_file
 
 from modgap.fone.arithmetic import LENGTHS, ArithmeticTask, Lengths, Problem, format_number, make_splits
 from modgap.fone.methods import ArithmeticModel, ModelSpec, build_model
+from modgap.lock import holding
 from modgap.tensor_files import load_tensors
 
 __all__ = ["TrainArgs", "TrainResult", "train", "evaluate", "score", "load_checkpoint", "save_checkpoint"]
@@ -130,6 +131,7 @@ def _seeded_model(spec: ModelSpec, seed: int) -> ArithmeticModel:
         return build_model(spec)
 
 
+@holding("out", "run folder")
 def train(
     args: TrainArgs, out: Path | None = None, on_step: Callable[[int, int, dict], None] | None = None
 ) -> TrainResult:

@@ -36,6 +36,7 @@ from modgap.isobench.task import (
     png_bytes,
 )
 from modgap.jsonl import read_records
+from modgap.lock import holding
 
 __all__ = [
     "ISOBENCH_SIZES",
@@ -208,6 +209,7 @@ class _Inline:
         return map(fn, jobs)
 
 
+@holding("out", "suite folder")
 def write_suite(
     records: Iterable[tuple[Record, dict[str, bytes] | bytes]], out: Path, config: dict[str, Any]
 ) -> int:

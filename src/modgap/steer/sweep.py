@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 from scipy.stats import bootstrap
 
+from modgap.lock import holding
 from modgap.models.scoring import MCQuestion, rank_options
 from modgap.steer.apply import steer
 from modgap.steer.vectors import SteeringVector
@@ -109,6 +110,7 @@ def _gain_ci(steered: np.ndarray, base: np.ndarray, seed: int) -> tuple[float, f
     return float(ci.low), float(ci.high)
 
 
+@holding("out", "sweep folder")
 def sweep(
     model: Any,
     processor: Any,

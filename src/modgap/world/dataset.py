@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from modgap.files import inside, read_checked
 from modgap.images import png_bytes
 from modgap.jsonl import read_records
+from modgap.lock import holding
 from modgap.world.language import Claim, caption_claims, caption_text
 from modgap.world.perturb import PERTURBATIONS, perturb
 from modgap.world.questions import Question, scene_questions
@@ -96,6 +97,7 @@ def make_record(seed: int, index: int, config: SceneConfig) -> WorldRecord:
     return WorldRecord(rid, f"images/{rid}.png", scene, tuple(claims), tuple(questions), perturbations)
 
 
+@holding("out", "world folder")
 def generate_world(n: int, seed: int, out: str | Path, config: SceneConfig | None = None) -> int:
     """Write ``n`` scenes to the folder ``out`` (see the module docstring); returns how many."""
     if n < 1:

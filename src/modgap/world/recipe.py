@@ -22,6 +22,7 @@ from pathlib import Path
 from accelerate import PartialState
 from PIL import Image
 
+from modgap.lock import holding
 from modgap.world.dataset import WorldRecord, load_world, split_held_out
 from modgap.world.language import describe, phrase
 from modgap.world.patches import pretrain_vision
@@ -204,6 +205,7 @@ VISION_SHARE = 0.15
 """The share of the budget spent pretraining the vision tower unless told otherwise (3 of 20 minutes)."""
 
 
+@holding("out", "run folder")
 def train_world_vlm(
     world: str | Path,
     out: str | Path,
