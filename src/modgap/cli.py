@@ -50,7 +50,7 @@ def main(
 # --- demo ------------------------------------------------------------------------------------------
 
 DEMO_PARTS = ("fone", "bench", "eval", "world", "steer", "tldr")
-DEMO_MINUTES = {"fone": 2.0, "world": 2.5, "tldr": 1.0}
+DEMO_MINUTES = {"fone": 1.5, "world": 2.0, "tldr": 1.0}
 """Training budgets of the demo's parts (FoNE stops earlier at 99.5% validation; digit gets FoNE's time)."""
 
 
@@ -80,6 +80,9 @@ def demo(
             raise ValueError(f"unknown demo part(s) {sorted(unknown)}; choose from {', '.join(DEMO_PARTS)}")
     except ValueError as e:
         raise fail(e) from None
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()  # the parts show their own progress; no raw weight-loading bars
     results: dict[str, tuple[PartResult, float]] = {}
 
     def timed(name: str, part: Callable[[], PartResult]) -> None:
@@ -220,12 +223,13 @@ def demo_steer(out: Path, world: Path) -> PartResult:
     words = sorted({s.anchor for s in load_concepts("spatial")})
     base = word_mass(lm.model, lm.tokenizer, NEUTRAL_PROMPTS, words)
     table = Table(
-        title=f"held-out separation ({len(test)} sentences) and spatial next-token mass (base {base:.1%})"
+        title=f"held-out separation ({len(test)} sentences) and spatial next-token mass (base {base:.1%}), "
+        "every third layer"
     )
     for col in ("layer", "AUROC anchor vs other", "norm", "spatial mass at α=0.5"):
         table.add_column(col, justify="right")
     reports = layer_report(lm.model, lm.tokenizer, vector, test)
-    for r in reports:
+    for r in reports[::3]:
         mass = word_mass(lm.model, lm.tokenizer, NEUTRAL_PROMPTS, words, [vector.spec(r.layer, 0.5, "text")])
         table.add_row(str(r.layer), f"{r.auroc:.3f}", f"{r.norm:.1f}", f"{mass:.1%} ({mass / base - 1:+.0%})")
     console.print(table)
@@ -250,15 +254,15 @@ def demo_world_sweep(out: Path, world: Path) -> str:
     for concept, task in (("spatial", "left/right"), ("counting", "count")):
         sentences = load_concepts(concept, world / "scenes")
         vector = extract(vlm.model, vlm.tokenizer, sentences, "meanshift", model_name=str(world / "vlm"))
-        questions = load_questions(world / "scenes", [task], held_out=300, n=300)
+        questions = load_questions(world / "scenes", [task], held_out=300, n=200)
         result = sweep(
             vlm.model,
             vlm.processor,
             vector,
             questions,
             [0, 1, 2],
-            [-2.0, -1.0, 1.0, 2.0],
-            ["image", "text", "both"],
+            [-1.0, 1.0],
+            ["image", "both"],
             seed=0,
         )
         rows.append((concept, task, result))
