@@ -296,6 +296,7 @@ def demo_tldr(out: Path, world: Path) -> PartResult:
         eval_strategy="no",
         use_cpu=True,
         disable_tqdm=True,
+        logging_strategy="no",  # the demo prints its own tables, not the Trainer's log dicts
         report_to=[],
     )
     train = world_examples(scenes, 0, first)
