@@ -4,6 +4,7 @@ import json
 
 import pytest
 
+from modgap.lock import LOCK
 from modgap.world import SceneConfig, generate_world, load_world, render_scene, to_dataset
 from modgap.world.dataset import split_held_out
 from modgap.world.language import check_claim
@@ -23,7 +24,8 @@ def test_same_seed_same_bytes_and_round_trip(tmp_path):
     generate_world(12, 4, tmp_path / "c", cfg)
     a = _files(tmp_path / "a")
     assert a == _files(tmp_path / "b") and a["world.jsonl"] != _files(tmp_path / "c")["world.jsonl"]
-    assert sorted(a) == ["config.json", *[f"images/{i:06d}.png" for i in range(12)], "world.jsonl"]
+    data = ["config.json", *[f"images/{i:06d}.png" for i in range(12)], "world.jsonl"]
+    assert sorted(a) == [LOCK, *data]  # the writer's lock file stays (empty of data, its PID inside)
     assert json.loads(a["config.json"])["scene"]["image_size"] == 64
 
     records = load_world(tmp_path / "a")
