@@ -6,13 +6,17 @@ TORCH  ?= torch==2.13.0
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test setup lint clean
+.PHONY: demo test test-all setup lint clean
 
 demo: setup
 	$(BIN)/modgap demo
 
 test: setup lint
 	$(BIN)/pytest
+
+# also the tests marked slow (each covered by `make demo` or a benchmark; several minutes more)
+test-all: setup lint
+	$(BIN)/pytest -m "slow or not slow"
 
 setup: $(STAMP)
 

@@ -52,6 +52,7 @@ def test_scoring_counts_exact_answers_and_digits():
     assert s["exact_match"] == 0.0 and s["digit_accuracy"] == pytest.approx(2 / 6)
 
 
+@pytest.mark.slow
 def test_fone_learns_three_digit_addition_quickly():
     args = TrainArgs(
         spec=ModelSpec(size="2x128", int_digits=3),

@@ -71,6 +71,7 @@ def _check(n):
         assert inst.meta["plies"] >= task.config.min_plies
 
 
+@pytest.mark.slow
 def test_100_seeded_instances_are_verified():
     _check(100)
 

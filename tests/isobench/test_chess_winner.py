@@ -67,6 +67,7 @@ def _check(n):
     assert {"checkmate", "stalemate"} <= terminations <= {"checkmate", "stalemate", "insufficient_material"}
 
 
+@pytest.mark.slow
 def test_100_seeded_instances_are_verified():
     _check(100)
 

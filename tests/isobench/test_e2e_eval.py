@@ -46,6 +46,7 @@ def served_smollm2():
     proc.wait(timeout=30)
 
 
+@pytest.mark.slow
 def test_serve_run_and_report_with_a_real_model(served_smollm2, tmp_path):
     suite, run, report = tmp_path / "suite", tmp_path / "run", tmp_path / "report"
     write_suite(generate(["graph_connectivity", "physics"], 2, seed=0, workers=1), suite, {})

@@ -106,6 +106,7 @@ def _check(n: int) -> None:
         assert solve(inst.fields) == inst.answer == task.classes[i % 4], inst
 
 
+@pytest.mark.slow
 def test_100_instances_are_verified():
     _check(100)
 
