@@ -36,3 +36,15 @@ def test_every_folder_writer_refuses_a_folder_another_process_holds(tmp_path):
         with pytest.raises(FolderInUse, match="sweep folder .* is in use by PID"):
             sweep(None, None, None, [], [0], [1.0], ["text"], out=tmp_path)
     assert generate_world(2, 0, tmp_path) == 2  # released with the block
+
+
+def test_a_writer_that_fails_before_writing_leaves_no_folder_behind(tmp_path):
+    folder = tmp_path / "new" / "run"
+    with pytest.raises(RuntimeError), hold(folder):
+        raise RuntimeError("bad options")
+    assert not folder.exists() and (tmp_path / "new").exists()  # only the folder the lock created
+    folder.mkdir()
+    (folder / "kept.txt").write_text("data")
+    with pytest.raises(RuntimeError), hold(folder):
+        raise RuntimeError("later failure")
+    assert (folder / "kept.txt").is_file()  # a folder that existed is never removed

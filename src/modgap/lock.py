@@ -28,6 +28,7 @@ class FolderInUse(ValueError):
 @contextmanager
 def hold(folder: Path, what: str = "run folder") -> Iterator[None]:
     """Create ``folder`` if needed and hold its lock for the block; :class:`FolderInUse` if it is held."""
+    created = not folder.exists()
     folder.mkdir(parents=True, exist_ok=True)
     fd = os.open(folder / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
     try:
@@ -36,6 +37,11 @@ def hold(folder: Path, what: str = "run folder") -> Iterator[None]:
         os.ftruncate(fd, 0)
         os.write(fd, f"{os.getpid()}\n".encode())
         yield
+    except BaseException:
+        if created and [p.name for p in folder.iterdir()] == [LOCK]:  # a writer that failed before writing
+            (folder / LOCK).unlink()  # leaves no folder behind (still locked: no one else can be in it)
+            folder.rmdir()
+        raise
     finally:
         os.close(fd)  # releases the lock
 
