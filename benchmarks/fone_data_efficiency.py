@@ -30,6 +30,8 @@ from rich.table import Table
 
 from modgap.fone.methods import ModelSpec
 from modgap.fone.sweep import (
+    add_run_options,
+    budgeted_args,
     crossing,
     load_results,
     plot_results,
@@ -38,7 +40,6 @@ from modgap.fone.sweep import (
     sweep,
     write_csv,
 )
-from modgap.fone.train import TrainArgs
 
 QUICK = {"train_sizes": [800, 3200, 12800], "minutes": 1.25, "test_size": 2000, "refine": 1}
 FULL = {
@@ -97,12 +98,8 @@ def main(argv: Sequence[str] | None = None) -> list[dict]:
     p.add_argument("--threshold", type=float, default=0.99)
     p.add_argument("--train-sizes", help="comma-separated, overrides the plan's ladder")
     p.add_argument("--refine", type=int, help="extra runs per method bisecting its crossing (0: ladder only)")
-    p.add_argument("--minutes", type=float, help="per-run budget, overrides the plan's")
     p.add_argument("--test-size", type=int, help="overrides the plan's")
-    p.add_argument("--batch-size", type=int, default=256)
-    p.add_argument("--device", default="auto", help="auto | cpu | cuda")
-    p.add_argument("--out", type=Path, default=None)
-    p.add_argument("--seed", type=int, default=0)
+    add_run_options(p)
     a = p.parse_args(argv)
     plan = dict(QUICK if a.quick else FULL)
     if a.train_sizes:
@@ -111,16 +108,7 @@ def main(argv: Sequence[str] | None = None) -> list[dict]:
         {k: v for k, v in vars(a).items() if k in ("minutes", "test_size", "refine") and v is not None}
     )
     out = a.out or Path("runs/bench/fone_data_efficiency" + ("_quick" if a.quick else ""))
-    base = TrainArgs(
-        spec=ModelSpec(int_digits=a.int_digits, frac_digits=a.frac_digits),
-        minutes=plan["minutes"],
-        epochs=10_000,
-        val_size=min(1_000, plan["test_size"]),
-        test_size=plan["test_size"],
-        seed=a.seed,
-        batch_size=a.batch_size,
-        device=a.device,
-    )
+    base = budgeted_args(a, plan, ModelSpec(int_digits=a.int_digits, frac_digits=a.frac_digits))
     methods = a.methods.split(",")
     digits = f"{a.int_digits}.{a.frac_digits}" if a.frac_digits else str(a.int_digits)
 

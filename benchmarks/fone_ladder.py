@@ -24,8 +24,7 @@ from rich.table import Table
 
 from modgap.fone.arithmetic import OPS
 from modgap.fone.methods import SIZES, ModelSpec
-from modgap.fone.sweep import plot_lines, sweep, write_csv
-from modgap.fone.train import TrainArgs
+from modgap.fone.sweep import add_run_options, budgeted_args, plot_lines, sweep, write_csv
 
 QUICK = {"minutes": 0.5, "train_size": 6_400, "test_size": 1_000}
 FULL = {"minutes": 10.0, "train_size": 51_200, "test_size": 10_000}
@@ -41,11 +40,7 @@ def main(argv: Sequence[str] | None = None) -> list[dict]:
     p.add_argument("--frac-digits", type=int, default=3)
     p.add_argument("--train-size", type=int, help="overrides the plan's")
     p.add_argument("--test-size", type=int, help="overrides the plan's")
-    p.add_argument("--minutes", type=float, help="per-run budget, overrides the plan's")
-    p.add_argument("--batch-size", type=int, default=256)
-    p.add_argument("--device", default="auto", help="auto | cpu | cuda")
-    p.add_argument("--out", type=Path, default=None)
-    p.add_argument("--seed", type=int, default=0)
+    add_run_options(p)
     a = p.parse_args(argv)
     plan = dict(QUICK if a.quick else FULL)
     plan.update({k: v for k, v in vars(a).items() if k in plan and v is not None})
@@ -54,16 +49,7 @@ def main(argv: Sequence[str] | None = None) -> list[dict]:
         p.error(f"unknown size or op {bad}; sizes: {', '.join(SIZES)}; ops: {', '.join(OPS)}")
     digits = f"{a.int_digits}.{a.frac_digits}" if a.frac_digits else str(a.int_digits)
     out = a.out or Path("runs/bench/fone_ladder" + ("_quick" if a.quick else ""))
-    base = TrainArgs(
-        spec=ModelSpec(int_digits=a.int_digits, frac_digits=a.frac_digits),
-        minutes=plan["minutes"],
-        epochs=10_000,
-        val_size=min(1_000, plan["test_size"]),
-        test_size=plan["test_size"],
-        batch_size=a.batch_size,
-        seed=a.seed,
-        device=a.device,
-    )
+    base = budgeted_args(a, plan, ModelSpec(int_digits=a.int_digits, frac_digits=a.frac_digits))
     rows = []
     for op in ops:
         rows += [

@@ -26,8 +26,7 @@ from rich.console import Console
 from rich.table import Table
 
 from modgap.fone.methods import SIZES, ModelSpec
-from modgap.fone.sweep import COLUMNS, plot_lines, sweep, write_csv
-from modgap.fone.train import TrainArgs
+from modgap.fone.sweep import COLUMNS, add_run_options, budgeted_args, plot_lines, sweep, write_csv
 
 QUICK = {"minutes": 1.5, "train_size": 20_000, "test_size": 500, "size": "2x128"}
 FULL = {"minutes": 15.0, "train_size": 200_000, "test_size": 10_000, "size": "4x256"}
@@ -41,11 +40,7 @@ def main(argv: Sequence[str] | None = None) -> list[dict]:
     p.add_argument("--size", help="model size (default 2x128 quick, 4x256 full)")
     p.add_argument("--train-size", type=int, help="overrides the plan's")
     p.add_argument("--test-size", type=int, help="overrides the plan's")
-    p.add_argument("--minutes", type=float, help="per-run budget, overrides the plan's")
-    p.add_argument("--batch-size", type=int, default=256)
-    p.add_argument("--device", default="auto", help="auto | cpu | cuda")
-    p.add_argument("--out", type=Path, default=None)
-    p.add_argument("--seed", type=int, default=0)
+    add_run_options(p)
     a = p.parse_args(argv)
     plan = dict(QUICK if a.quick else FULL)
     plan.update({k: v for k, v in vars(a).items() if k in plan and v is not None})
@@ -58,16 +53,7 @@ def main(argv: Sequence[str] | None = None) -> list[dict]:
             f"--size {plan['size']} has {width}"
         )
     out = a.out or Path("runs/bench/fone_large_numbers" + ("_quick" if a.quick else ""))
-    base = TrainArgs(
-        spec=ModelSpec(op="add"),
-        minutes=plan["minutes"],
-        epochs=10_000,
-        val_size=min(1_000, plan["test_size"]),
-        test_size=plan["test_size"],
-        batch_size=a.batch_size,
-        seed=a.seed,
-        device=a.device,
-    )
+    base = budgeted_args(a, plan, ModelSpec(op="add"))
     rows = []
     for d in digits:
         args = replace(base, spec=replace(base.spec, int_digits=d))

@@ -33,7 +33,7 @@ from rich.table import Table
 
 from modgap.fone.arithmetic import ArithmeticTask, make_splits, sample_problems
 from modgap.fone.methods import ModelSpec
-from modgap.fone.sweep import plot_lines, sweep
+from modgap.fone.sweep import add_run_options, budgeted_args, plot_lines, sweep
 from modgap.fone.train import TrainArgs, TrainResult, evaluate
 
 QUICK = {"minutes": 4.0, "train_size": 20_000, "test_size": 300, "size": "2x128"}
@@ -72,11 +72,7 @@ def main(argv: Sequence[str] | None = None) -> list[dict]:
     p.add_argument("--size", help="model size (default 2x128)")
     p.add_argument("--train-size", type=int, help="overrides the plan's")
     p.add_argument("--test-size", type=int, help="problems per test length, overrides the plan's")
-    p.add_argument("--minutes", type=float, help="per-run budget, overrides the plan's")
-    p.add_argument("--batch-size", type=int, default=256)
-    p.add_argument("--device", default="auto", help="auto | cpu | cuda")
-    p.add_argument("--out", type=Path, default=None)
-    p.add_argument("--seed", type=int, default=0)
+    add_run_options(p)
     a = p.parse_args(argv)
     plan = dict(QUICK if a.quick else FULL)
     plan.update({k: v for k, v in vars(a).items() if k in plan and v is not None})
@@ -92,17 +88,8 @@ def main(argv: Sequence[str] | None = None) -> list[dict]:
             f"({', '.join(SEQUENCE_METHODS)})"
         )
     out = a.out or Path("runs/bench/fone_length_generalisation" + ("_quick" if a.quick else ""))
-    base = TrainArgs(
-        spec=ModelSpec(op="add", int_digits=L, abacus_offset=offset),
-        lengths="uniform",
-        minutes=plan["minutes"],
-        epochs=10_000,
-        val_size=min(1_000, plan["test_size"]),
-        test_size=min(1_000, plan["test_size"]),
-        batch_size=a.batch_size,
-        seed=a.seed,
-        device=a.device,
-    )
+    spec = ModelSpec(op="add", int_digits=L, abacus_offset=offset)
+    base = budgeted_args(a, plan, spec, lengths="uniform", test_size=min(1_000, plan["test_size"]))
     rows = sweep(
         base,
         methods,

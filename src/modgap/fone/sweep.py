@@ -7,6 +7,7 @@ stopped without repeating or losing runs; ``results.csv`` and the PNGs are rebui
 
 from __future__ import annotations
 
+import argparse
 import csv
 import json
 import math
@@ -14,9 +15,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
+from modgap.fone.methods import ModelSpec
 from modgap.fone.train import TrainArgs, TrainResult, train
 
 __all__ = [
+    "add_run_options",
+    "budgeted_args",
     "sweep",
     "run_point",
     "same_budget",
@@ -246,3 +250,27 @@ def plot_lines(
     fig.savefig(path, dpi=120)
     plt.close(fig)
     return path
+
+
+def add_run_options(parser: argparse.ArgumentParser) -> None:
+    """The options every FoNE benchmark shares: per-run budget, batch size, device, output, seed."""
+    parser.add_argument("--minutes", type=float, help="per-run budget, overrides the plan's")
+    parser.add_argument("--batch-size", type=int, default=256)
+    parser.add_argument("--device", default="auto", help="auto | cpu | cuda")
+    parser.add_argument("--out", type=Path, default=None)
+    parser.add_argument("--seed", type=int, default=0)
+
+
+def budgeted_args(options: argparse.Namespace, plan: dict, spec: ModelSpec, **overrides) -> TrainArgs:
+    """A benchmark's base run: the plan's time budget and test size (validation ≤ 1,000 of the same
+    size), the shared options of :func:`add_run_options`, and no epoch limit short of the budget."""
+    fields = {
+        "minutes": plan["minutes"],
+        "epochs": 10_000,
+        "val_size": min(1_000, plan["test_size"]),
+        "test_size": plan["test_size"],
+        "batch_size": options.batch_size,
+        "seed": options.seed,
+        "device": options.device,
+    }
+    return TrainArgs(spec=spec, **{**fields, **overrides})
